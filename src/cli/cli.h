@@ -1,0 +1,29 @@
+/* cli.h: the subcommand table (tmux cmd-*.c style) and helpers every subcommand shares.
+ * A subcommand returns its process exit code: 0 success, 1 failure at run time, 2 bad usage. */
+#ifndef PCMT_CLI_H
+#define PCMT_CLI_H
+
+#include "store/store.h"
+
+struct cmd {
+	const char *name;
+	const char *summary; /* one line for `pcmt --help` */
+	const char *usage;   /* full help for `pcmt NAME --help` */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct cmd cmd_serve, cmd_demo, cmd_migrate, cmd_orgunits;
+
+/* The database URL: --db value if given, else $PCMT_DB, else "pcmt.db". */
+const char *cli_db(const char *opt);
+/* Opens the store and (if migrate) brings its schema up to date; prints a one-line error to stderr
+ * and returns NULL on failure. */
+struct store *cli_open(const char *url, int migrate);
+/* Prints "pcmt NAME: message" to stderr. Returns 1. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints usage to stderr and returns 2. */
+int cli_usage(const struct cmd *c);
+/* 1 if argv has -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,49 @@
+/* main.c: `pcmt SUBCOMMAND ...`: finds the subcommand in the table and runs it. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+
+static const struct cmd *const cmds[] = {&cmd_serve, &cmd_demo, &cmd_migrate, &cmd_orgunits, NULL};
+
+static void help(FILE *f)
+{
+	fprintf(f, "pcmt %s: management information system for drug prevention and control programmes\n\n"
+		   "usage: pcmt COMMAND [OPTIONS]\n\ncommands:\n", PCMT_VERSION);
+	for (int i = 0; cmds[i]; i++)
+		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
+	fprintf(f, "\n`pcmt COMMAND --help` describes a command. The database is --db FILE, or $PCMT_DB.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pcmt: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc < 2) {
+		help(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		help(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("pcmt %s\n", PCMT_VERSION);
+		return 0;
+	}
+	for (int i = 0; cmds[i]; i++) {
+		if (strcmp(argv[1], cmds[i]->name))
+			continue;
+		if (cli_wants_help(argc - 1, argv + 1)) {
+			fputs(cmds[i]->usage, stdout);
+			return 0;
+		}
+		return cmds[i]->run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "pcmt: unknown command '%s' (see pcmt --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,124 @@
+/* store.h: the one storage interface of pcmt.
+ * A backend (store_sqlite.c now, store_pg.c later) fills a struct store_ops and embeds struct store
+ * as the first member of its own state, SQLite-vfs style. Nothing outside a backend file calls its
+ * database library. Records cross this interface as jansson objects in the validated form produced
+ * by ent_validate() (src/domain/entity.h); the store adds "id", "version", "created_at" and
+ * "updated_at" on the way out and never sends F_HIDDEN fields.
+ *
+ * Scope: every read and write of an E_PERSONAL entity takes a struct scope. The backend applies it
+ * in one place (its query builder): a row whose org unit (entity_def.ou_expr) is not inside the
+ * scope's subtree does not exist for that caller (ERR_NOT_FOUND). A NULL scope means unrestricted
+ * (administrative CLI commands only).
+ *
+ * Ownership: json_t arguments are borrowed; json_t ** out-parameters receive a new reference.
+ * Errors: every op returns 0 or -1 with *err filled. A handle is used by one thread at a time. */
+#ifndef PCMT_STORE_H
+#define PCMT_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "domain/entity.h"
+#include "util/err.h"
+
+struct store;
+
+struct scope {
+	int64_t ou_id; /* root of the subtree the caller may see; 0 = everything */
+};
+
+/* An org unit as the rest of pcmt needs it for checks and scoping. */
+struct ou_info {
+	int64_t id;
+	char code[17];
+	char kind[12];      /* en_ou_kind code */
+	int64_t parent_id;  /* 0 for the nation */
+	int32_t valid_from; /* DATE_NONE when open-ended */
+	int32_t valid_to;
+	char name[201];
+};
+
+enum { QF_MAX = 8 };
+
+struct store_query {
+	const struct scope *scope;
+	int64_t ou_subtree;     /* only rows whose org unit lies under this unit; 0 = no filter */
+	const char *search;     /* accent-folded search text (name tokens, or an exact national ID) */
+	struct {
+		const char *field;  /* an F_FILTER field of the entity */
+		json_t *value;      /* borrowed; already in validated form */
+	} eq[QF_MAX];
+	int neq;
+	/* persons only (the fields below): */
+	const char *classification; /* holds this classification on as_of */
+	const char *record_status;  /* "open": has a management record open on as_of; "closed": has
+				       records, none open; "none": never had one */
+	int32_t as_of;              /* DATE_NONE = today */
+	int limit, offset;          /* limit 1..1000 */
+};
+
+/* Each slot's contract is above it. */
+struct store_ops {
+	const char *name;
+	/* Brings the schema to the newest version, one transaction per migration. from and to report the
+	 * versions before and after (may be NULL). */
+	int (*migrate)(struct store *s, int *from, int *to, struct pcmt_err *err);
+	/* Explicit transactions, for bulk loads (demo, import). Single ops outside begin/commit run in
+	 * their own transaction. Nested begin is an error. */
+	int (*begin)(struct store *s, struct pcmt_err *err);
+	int (*commit)(struct store *s, struct pcmt_err *err);
+	int (*rollback)(struct store *s);
+	/* Inserts a validated record. FT_OU values given as codes are resolved to ids (unknown code or
+	 * wrong kind: ERR_INVALID naming the field); FT_REF ids must exist and be in scope
+	 * (ERR_INVALID). A duplicate F_UNIQUE value: ERR_CONFLICT with existing_id.
+	 * Returns the new record (as get would) in *out when out is not NULL. */
+	int (*insert)(struct store *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
+		      json_t **out, struct pcmt_err *err);
+	/* Replaces row id with a complete validated record. expect_version > 0 must equal the stored
+	 * version or ERR_CONFLICT with current_version; the version is then incremented. */
+	int (*update)(struct store *s, const struct entity_def *e, const struct scope *sc, int64_t id,
+		      json_t *rec, int64_t expect_version, json_t **out, struct pcmt_err *err);
+	/* One record, or ERR_NOT_FOUND (also when out of scope). */
+	int (*get)(struct store *s, const struct entity_def *e, const struct scope *sc, int64_t id,
+		   json_t **out, struct pcmt_err *err);
+	/* Deletes row id; ERR_CONFLICT when other records still refer to it. */
+	int (*del)(struct store *s, const struct entity_def *e, const struct scope *sc, int64_t id,
+		   int64_t expect_version, struct pcmt_err *err);
+	/* A page of records in e->order_by order: *items is a JSON array, *total the count of all
+	 * matching rows. */
+	int (*list)(struct store *s, const struct entity_def *e, const struct store_query *q,
+		    json_t **items, int64_t *total, struct pcmt_err *err);
+	/* Persons whose name_fold and dob equal the given ones (dob DATE_NONE: name only), other than
+	 * exclude_id, within scope: possible duplicates to show an officer. *out is a JSON array of
+	 * {id, full_name, dob, residence_ou}. */
+	int (*person_similar)(struct store *s, const struct scope *sc, const char *name_fold, int32_t dob,
+			      int64_t exclude_id, json_t **out, struct pcmt_err *err);
+	/* Org unit by id, or by code as in force on `date` (DATE_NONE: today; if none is in force
+	 * then, the most recently valid one). ERR_NOT_FOUND when none. */
+	int (*ou_get)(struct store *s, int64_t id, struct ou_info *out, struct pcmt_err *err);
+	int (*ou_by_code)(struct store *s, const char *code, int32_t date, struct ou_info *out,
+			  struct pcmt_err *err);
+	/* 1 if `id` lies in the subtree rooted at `root` (a unit is in its own subtree), else 0. */
+	int (*ou_within)(struct store *s, int64_t id, int64_t root, int *yes, struct pcmt_err *err);
+	/* Records that org unit `from` was succeeded by `to` on `effective`, fully or partially. */
+	int (*ou_link)(struct store *s, int64_t from, int64_t to, const char *kind, int32_t effective,
+		       struct pcmt_err *err);
+	/* Row counts of every entity table, as {"persons": n, ...}, for health and tests. */
+	int (*counts)(struct store *s, json_t **out, struct pcmt_err *err);
+	void (*close)(struct store *s);
+};
+
+struct store {
+	const struct store_ops *ops; /* always first: backends embed struct store at offset 0 */
+	char url[256];
+};
+
+/* Opens a store from a URL: "sqlite:PATH", a plain PATH (SQLite), or "postgresql://..." (when
+ * built). Does not migrate. Returns NULL with err set. */
+struct store *store_open(const char *url, struct pcmt_err *err);
+void store_close(struct store *s);
+
+/* Backend constructors, one per backend file. */
+struct store *store_sqlite_open(const char *path, struct pcmt_err *err);
+
+#endif
