@@ -495,8 +495,7 @@ static const char *type_word(enum fld_type t)
 	return "a value";
 }
 
-/* Checks one present, non-null value and returns its normalised form (new reference), or NULL. */
-static json_t *field_value(const struct field_def *f, const struct ent_ctx *ctx, json_t *v, struct pcmt_err *err)
+json_t *ent_value(const struct field_def *f, const struct ent_ctx *ctx, json_t *v, struct pcmt_err *err)
 {
 	int32_t d;
 	char buf[DATE_BUFSZ], *s, *nfc;
@@ -647,7 +646,7 @@ int ent_validate(const struct entity_def *e, const struct ent_ctx *ctx, json_t *
 		}
 		if (json_is_null(v)) {
 			nv = json_null();
-		} else if (!(nv = field_value(f, ctx, v, err))) {
+		} else if (!(nv = ent_value(f, ctx, v, err))) {
 			goto out;
 		}
 		json_object_set_new(rec, f->name, nv);

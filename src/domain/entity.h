@@ -100,6 +100,10 @@ const struct enum_val *enum_find(const struct enum_def *en, const char *code);
 int ent_validate(const struct entity_def *e, const struct ent_ctx *ctx, json_t *in, int partial,
 		 json_t **out, struct pcmt_err *err);
 
+/* Checks one present, non-null value of field f and returns its normalised form (a new reference),
+ * or NULL with err set. Used for single values such as list filters. */
+json_t *ent_value(const struct field_def *f, const struct ent_ctx *ctx, json_t *v, struct pcmt_err *err);
+
 /* Merges `patch` over `base` (both validated forms) into a new object, then runs check and derive.
  * Used for PATCH and for PUT of a record whose missing optional fields become null. */
 int ent_merge(const struct entity_def *e, const struct ent_ctx *ctx, json_t *base, json_t *patch,
