@@ -21,7 +21,7 @@ char *date_format(int32_t days, char buf[DATE_BUFSZ]);
 int32_t date_today(void);
 /* Adds months, clamping the day to the end of the target month (31 Jan + 1 month = 28/29 Feb). */
 int32_t date_add_months(int32_t days, int months);
-/* UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" into buf (21 bytes). */
+/* UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" into buf (21 bytes); PCMT_NOW in that form overrides it. */
 char *date_now_iso(char buf[21]);
 
 #endif
