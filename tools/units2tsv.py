@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# units2tsv.py: dev-time converter from the official JSON lists of Vietnam's administrative units
+# (../shared/data, see docs/data.md) to the compact TSV files pcmt keeps in data/ and embeds.
+# Run it only when the official lists change; the output is committed, the build never runs this.
+"""usage: tools/units2tsv.py [SRC_DIR [OUT_DIR]]   (defaults: ../shared/data and data/)"""
+import json
+import os
+import sys
+import unicodedata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', '..', 'shared', 'data')
+OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, '..', 'data')
+
+BEFORE_HEADER = ['code', 'parent_code', 'kind', 'type_name', 'name']
+AFTER_HEADER = BEFORE_HEADER + ['merged_from']
+
+
+def nfc(s):
+    # pcmt stores NFC (ent_validate normalises); writing NFC keeps the file equal to what is stored.
+    s = unicodedata.normalize('NFC', s.strip())
+    if '\t' in s or '\n' in s:
+        raise SystemExit(f'field with a tab or newline: {s!r}')
+    return s
+
+
+def write(path, comment, header, rows):
+    with open(path, 'w', encoding='utf-8', newline='\n') as f:
+        for line in comment:
+            f.write(f'# {line}\n')
+        f.write('\t'.join(header) + '\n')
+        for r in rows:
+            f.write('\t'.join(r) + '\n')
+
+
+def before(src):
+    d = json.load(open(os.path.join(src, 'vn-units-2025-03-01.json'), encoding='utf-8'))
+    provinces, districts, communes = [], [], []
+    for p in d['data']:
+        provinces.append([p['level1_id'], 'VN', 'province', nfc(p['type']), nfc(p['name'])])
+        for di in p['level2s']:
+            districts.append([di['level2_id'], p['level1_id'], 'district', nfc(di['type']), nfc(di['name'])])
+            for c in di['level3s']:
+                communes.append([c['level3_id'], di['level2_id'], 'commune', nfc(c['type']), nfc(c['name'])])
+    assert (len(provinces), len(districts), len(communes)) == (63, 696, 10047), 'unexpected counts'
+    codes = [r[0] for r in provinces + districts + communes]
+    assert len(codes) == len(set(codes)), 'duplicate code'
+    return d.get('data_date', ''), provinces + districts + communes
+
+
+def type_of_new(name, level):
+    # The 2025-07-01 mapping gives names only; the type is the name's leading word(s).
+    if level == 1:
+        return 'Thành phố Trung ương' if name.startswith('Thành phố ') else 'Tỉnh'
+    for t in ('Đặc khu', 'Phường', 'Xã'):
+        if name.startswith(t + ' '):
+            return t
+    raise SystemExit(f'no known type in {name!r}')
+
+
+def after(src, old_rows):
+    old_codes = {r[0] for r in old_rows}
+    d = json.load(open(os.path.join(src, 'vn-units-2025-07-01-merges.json'), encoding='utf-8'))
+    rows, nmerge = [], 0
+    provinces = [p for p in d['data']]
+    for p in provinces:
+        m = ','.join(f"{x['old_id']}:{x['type']}" for x in p['merges'])
+        rows.append([p['level1_id'], 'VN', 'province', type_of_new(nfc(p['name']), 1), nfc(p['name']), m])
+    for p in provinces:
+        for c in p['level2s']:
+            for x in c['merges']:
+                if x['old_id'] not in old_codes:
+                    raise SystemExit(f"merge from unknown old code {x['old_id']}")
+                if x['type'] not in ('full', 'partial'):
+                    raise SystemExit(f"unknown merge type {x['type']}")
+            nmerge += len(c['merges'])
+            m = ','.join(f"{x['old_id']}:{x['type']}" for x in c['merges'])
+            rows.append([c['level2_id'], p['level1_id'], 'commune', type_of_new(nfc(c['name']), 2), nfc(c['name']), m])
+    ncomm = len(rows) - len(provinces)
+    assert (len(provinces), ncomm) == (34, 3321), 'unexpected counts'
+    # Cross-check against the splits file (old -> new): both must describe the same pairs.
+    s = json.load(open(os.path.join(src, 'vn-units-2025-07-01-splits.json'), encoding='utf-8'))
+    pairs_s = {(c['level3_id'], x['new_id']) for p in s['data'] for c in p['level3s'] for x in c['splits']}
+    pairs_m = {(x['old_id'], c['level2_id']) for p in provinces for c in p['level2s'] for x in c['merges']}
+    # The only pairs the splits file lacks come from island districts that had no communes (e.g.
+    # 318 Bach Long Vi, 755 Con Dao) and became special zones: their old code is a district code.
+    extra = pairs_m - pairs_s
+    district_codes = {r[0] for r in old_rows if r[2] == 'district'}
+    if pairs_s - pairs_m or any(o not in district_codes for o, _ in extra):
+        raise SystemExit('merges and splits disagree beyond the island districts')
+    return rows, nmerge
+
+
+def main():
+    date, rows = before(SRC)
+    src = 'daohoangson/dvhcvn data/dvhcvn.json (GPL-3.0 repository; codes and names are official GSO data)'
+    write(os.path.join(OUT, 'vn-units-2025-03-01.tsv'),
+          [f'Vietnam administrative units in force on 2025-03-01 (data date {date}): 63 provinces, 696 districts, 10047 communes.',
+           f'Source: {src}. Generated by tools/units2tsv.py; format in docs/data.md.'],
+          BEFORE_HEADER, rows)
+    rows2, nmerge = after(SRC, rows)
+    write(os.path.join(OUT, 'vn-units-2025-07-01.tsv'),
+          ['Vietnam administrative units in force since 2025-07-01: 34 provinces, 3321 communes/wards/special zones (no district level).',
+           'merged_from: the old units (2025-03-01 codes) each was formed from, as CODE:full|partial, comma-separated;',
+           'an old code is a commune code, or a district code for island districts that had no communes.',
+           'Source: dvhcvn/20250701 mapping/merges.json (MIT). Generated by tools/units2tsv.py; format in docs/data.md.'],
+          AFTER_HEADER, rows2)
+    print(f'{len(rows)} units before, {len(rows2)} units after with {nmerge} commune merges')
+
+
+if __name__ == '__main__':
+    main()
