@@ -1,8 +1,1271 @@
-/* store_sqlite.c: placeholder, replaced by the SQLite backend. */
+/* store_sqlite.c: the SQLite backend of store.h, the embedded default.
+ * WAL journal, foreign keys on, prepared statements cached per entity, one IMMEDIATE transaction
+ * per write. SQL is generated from the entity descriptors, so a field declared in entity.c needs
+ * only its column in a migration. Scope (an org-unit subtree) is applied here, in scope_sql() and
+ * the cached statements' "?2 IS NULL OR ..." clause, and nowhere else. */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite_schema.h"
 #include "store/store.h"
+#include "util/date.h"
+
+enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
+enum { ENT_MAX = 16, PATH_MAX_LEN = 256 };
+
+struct store_sqlite {
+	struct store base; /* first: a struct store * is a struct store_sqlite * */
+	sqlite3 *db;
+	int in_tx;         /* inside an explicit begin/commit */
+	sqlite3_stmt *st[ENT_MAX][ST_N];
+	sqlite3_stmt *ou_get, *ou_code, *ou_path;
+};
+
+#define SQ(s) ((struct store_sqlite *)(s))
+
+/* ---- small helpers -------------------------------------------------------------------------- */
+
+struct sb {
+	char *p;
+	size_t n, cap;
+	int oom;
+};
+
+static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0) {
+			b->oom = 1;
+			return;
+		}
+		if (b->p && b->n + (size_t)k < b->cap) {
+			b->n += (size_t)k;
+			return;
+		}
+		size_t ncap = (b->cap ? b->cap * 2 : 256) + (size_t)k;
+		char *np = realloc(b->p, ncap);
+
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+static int ent_index(const struct entity_def *e)
+{
+	for (int i = 0; ent_all[i]; i++)
+		if (ent_all[i] == e)
+			return i;
+	return -1;
+}
+
+static int sq_fail(struct store_sqlite *s, int rc, struct pcmt_err *err, const char *what)
+{
+	int ext = sqlite3_extended_errcode(s->db);
+
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return err_set(err, ERR_UNAVAILABLE, NULL, "the database is busy, try again");
+	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return err_set(err, ERR_CONFLICT, NULL, "other records still refer to this one");
+	if (rc == SQLITE_CONSTRAINT)
+		return err_set(err, ERR_INVALID, NULL, "the record breaks a database constraint (%s)",
+			       sqlite3_errmsg(s->db));
+	return err_set(err, ERR_INTERNAL, NULL, "database error while %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static int exec(struct store_sqlite *s, const char *sql, struct pcmt_err *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		err_set(err, rc == SQLITE_BUSY ? ERR_UNAVAILABLE : ERR_INTERNAL, NULL, "database error: %s",
+			msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare(struct store_sqlite *s, const char *sql, sqlite3_stmt **st, struct pcmt_err *err)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return err_set(err, ERR_INTERNAL, NULL, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
+	return 0;
+}
+
+/* Path bounds of a subtree: rows with path in [lo, hi) are the unit and its descendants. '/' + 1 is
+ * '0', so hi is lo with its final '/' replaced by '0'. */
+static void path_hi(const char *lo, char hi[PATH_MAX_LEN])
+{
+	size_t n = strlen(lo);
+
+	snprintf(hi, PATH_MAX_LEN, "%s", lo);
+	if (n > 0 && n < PATH_MAX_LEN)
+		hi[n - 1] = '0';
+}
+
+/* Looks up the subtree path of an org unit; "" when unknown (which then matches nothing). */
+static int ou_path(struct store_sqlite *s, int64_t id, char out[PATH_MAX_LEN], struct pcmt_err *err)
+{
+	int rc;
+
+	out[0] = '\0';
+	sqlite3_reset(s->ou_path);
+	sqlite3_bind_int64(s->ou_path, 1, id);
+	rc = sqlite3_step(s->ou_path);
+	if (rc == SQLITE_ROW)
+		snprintf(out, PATH_MAX_LEN, "%s", (const char *)sqlite3_column_text(s->ou_path, 0));
+	else if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, err, "reading an org unit");
+	sqlite3_reset(s->ou_path);
+	if (!out[0])
+		snprintf(out, PATH_MAX_LEN, "/none/");
+	return 0;
+}
+
+/* ---- transactions --------------------------------------------------------------------------- */
+
+static int sq_begin(struct store *st, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "transaction already open");
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	s->in_tx = 1;
+	return 0;
+}
+
+static int sq_commit(struct store *st, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (!s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "no transaction open");
+	if (exec(s, "COMMIT", err)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_tx = 0;
+		return -1;
+	}
+	s->in_tx = 0;
+	return 0;
+}
+
+static int sq_rollback(struct store *st)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (!s->in_tx)
+		return 0;
+	s->in_tx = 0;
+	return sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* A single write outside an explicit transaction runs in its own. */
+static int auto_begin(struct store_sqlite *s, int *mine, struct pcmt_err *err)
+{
+	*mine = 0;
+	if (s->in_tx)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	*mine = 1;
+	return 0;
+}
+
+static int auto_end(struct store_sqlite *s, int mine, int rc, struct pcmt_err *err)
+{
+	if (!mine)
+		return rc;
+	if (rc == 0 && exec(s, "COMMIT", err) == 0)
+		return 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* ---- migrations ----------------------------------------------------------------------------- */
+
+static int schema_version(struct store_sqlite *s, int *v, struct pcmt_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*v = 0;
+	if (exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", err))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &st, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading the schema version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sq_fail(s, rc, err, "reading the schema version");
+}
+
+static int prepare_all(struct store_sqlite *s, struct pcmt_err *err);
+
+static int sq_migrate(struct store *st, int *from, int *to, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int v, n = 0;
+	char sql[96];
+
+	while (sqlite_migrations[n])
+		n++;
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	if (schema_version(s, &v, err))
+		goto fail;
+	if (from)
+		*from = v;
+	if (v > n) {
+		err_set(err, ERR_UNSUPPORTED, "db", "the database has schema version %d, newer than this pcmt (%d)", v, n);
+		goto fail;
+	}
+	for (; v < n; v++) {
+		if (exec(s, sqlite_migrations[v], err))
+			goto fail;
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version) VALUES (%d)", v + 1);
+		if (exec(s, sql, err))
+			goto fail;
+	}
+	if (exec(s, "COMMIT", err))
+		goto fail;
+	if (to)
+		*to = v;
+	return prepare_all(s, err);
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* ---- SQL generated from descriptors --------------------------------------------------------- */
+
+static void select_cols(struct sb *b, const struct entity_def *e)
+{
+	sb_add(b, "t.id");
+	for (int i = 0; i < e->nfields; i++)
+		if (!(e->fields[i].flags & F_HIDDEN))
+			sb_add(b, ", t.%s", e->fields[i].name);
+	sb_add(b, ", t.version, t.created_at, t.updated_at");
+}
+
+static int prepare_entity(struct store_sqlite *s, int ix, struct pcmt_err *err)
+{
+	const struct entity_def *e = ent_all[ix];
+	struct sb b = {0};
+	int rc = -1;
+
+	/* INSERT */
+	sb_add(&b, "INSERT INTO %s (", e->table);
+	for (int i = 0; i < e->nfields; i++)
+		sb_add(&b, "%s, ", e->fields[i].name);
+	sb_add(&b, "created_at, updated_at) VALUES (");
+	for (int i = 0; i < e->nfields; i++)
+		sb_add(&b, "?, ");
+	sb_add(&b, "?, ?)");
+	if (b.oom || prepare(s, b.p, &s->st[ix][ST_INSERT], err))
+		goto out;
+	/* GET, scoped: ?1 id, ?2/?3 path bounds or NULL */
+	b.n = 0;
+	sb_add(&b, "SELECT ");
+	select_cols(&b, e);
+	sb_add(&b, " FROM %s t WHERE t.id = ?1", e->table);
+	if ((e->flags & E_PERSONAL) && e->ou_expr)
+		sb_add(&b, " AND (?2 IS NULL OR %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ?2 AND o.path < ?3))",
+		       e->ou_expr);
+	if (b.oom || prepare(s, b.p, &s->st[ix][ST_GET], err))
+		goto out;
+	/* UPDATE: fields..., updated_at, id, expect_version */
+	b.n = 0;
+	sb_add(&b, "UPDATE %s SET ", e->table);
+	for (int i = 0; i < e->nfields; i++)
+		sb_add(&b, "%s = ?, ", e->fields[i].name);
+	sb_add(&b, "version = version + 1, updated_at = ? WHERE id = ? AND (? <= 0 OR version = ?)");
+	if (b.oom || prepare(s, b.p, &s->st[ix][ST_UPDATE], err))
+		goto out;
+	b.n = 0;
+	sb_add(&b, "DELETE FROM %s WHERE id = ?", e->table);
+	if (b.oom || prepare(s, b.p, &s->st[ix][ST_DELETE], err))
+		goto out;
+	b.n = 0;
+	sb_add(&b, "SELECT version FROM %s WHERE id = ?", e->table);
+	if (b.oom || prepare(s, b.p, &s->st[ix][ST_VERSION], err))
+		goto out;
+	rc = 0;
+out:
+	if (b.oom)
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	free(b.p);
+	return rc;
+}
+
+static int prepare_all(struct store_sqlite *s, struct pcmt_err *err)
+{
+	static const char ou_cols[] = "SELECT id, code, kind, coalesce(parent_id, 0), valid_from, valid_to, name FROM org_unit ";
+
+	if (s->ou_get)
+		return 0; /* already prepared (migrate called twice) */
+	for (int i = 0; ent_all[i]; i++)
+		if (prepare_entity(s, i, err))
+			return -1;
+	if (prepare(s, "SELECT path FROM org_unit WHERE id = ?", &s->ou_path, err))
+		return -1;
+	{
+		char sql[512];
+
+		snprintf(sql, sizeof(sql), "%sWHERE id = ?", ou_cols);
+		if (prepare(s, sql, &s->ou_get, err))
+			return -1;
+		/* In force on ?2 first; else the most recently valid. */
+		snprintf(sql, sizeof(sql),
+			 "%sWHERE code = ?1 ORDER BY ((valid_from IS NULL OR valid_from <= ?2) AND "
+			 "(valid_to IS NULL OR valid_to >= ?2)) DESC, coalesce(valid_to, '9999-12-31') DESC, id DESC LIMIT 1",
+			 ou_cols);
+		if (prepare(s, sql, &s->ou_code, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int ready(struct store_sqlite *s, struct pcmt_err *err)
+{
+	int v;
+
+	if (s->ou_get)
+		return 0;
+	if (schema_version(s, &v, err))
+		return -1;
+	if (v == 0)
+		return err_set(err, ERR_UNSUPPORTED, "db", "the database has no schema: run pcmt migrate");
+	return prepare_all(s, err);
+}
+
+/* ---- row <-> JSON --------------------------------------------------------------------------- */
+
+static json_t *row_json(sqlite3_stmt *st, const struct entity_def *e)
+{
+	json_t *o = json_object();
+	int c = 0;
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, c++)));
+	for (int i = 0; i < e->nfields; i++) {
+		const struct field_def *f = &e->fields[i];
+		json_t *v = json_null();
+
+		if (f->flags & F_HIDDEN)
+			continue;
+		if (sqlite3_column_type(st, c) != SQLITE_NULL) {
+			switch (f->type) {
+			case FT_INT: case FT_MONEY: case FT_REF: case FT_OU:
+				v = json_integer(sqlite3_column_int64(st, c));
+				break;
+			case FT_BOOL:
+				v = json_boolean(sqlite3_column_int(st, c));
+				break;
+			case FT_JSON:
+				v = json_loads((const char *)sqlite3_column_text(st, c), 0, NULL);
+				if (!v)
+					v = json_null();
+				break;
+			default:
+				v = json_string((const char *)sqlite3_column_text(st, c));
+			}
+		}
+		json_object_set_new(o, f->name, v ? v : json_null());
+		c++;
+	}
+	json_object_set_new(o, "version", json_integer(sqlite3_column_int64(st, c++)));
+	json_object_set_new(o, "created_at", json_string((const char *)sqlite3_column_text(st, c++)));
+	json_object_set_new(o, "updated_at", json_string((const char *)sqlite3_column_text(st, c++)));
+	return o;
+}
+
+static int bind_json(sqlite3_stmt *st, int ix, enum fld_type t, json_t *v)
+{
+	char *dump;
+	int rc;
+
+	if (!v || json_is_null(v))
+		return sqlite3_bind_null(st, ix);
+	switch (t) {
+	case FT_INT: case FT_MONEY: case FT_REF: case FT_OU:
+		return sqlite3_bind_int64(st, ix, json_integer_value(v));
+	case FT_BOOL:
+		return sqlite3_bind_int(st, ix, json_is_true(v));
+	case FT_JSON:
+		dump = json_dumps(v, JSON_COMPACT);
+		rc = dump ? sqlite3_bind_text(st, ix, dump, -1, free) : SQLITE_NOMEM;
+		return rc;
+	default:
+		return sqlite3_bind_text(st, ix, json_string_value(v), -1, SQLITE_TRANSIENT);
+	}
+}
+
+/* ---- org units ------------------------------------------------------------------------------ */
+
+static int ou_row(sqlite3_stmt *st, struct ou_info *o)
+{
+	const char *vf = (const char *)sqlite3_column_text(st, 4), *vt = (const char *)sqlite3_column_text(st, 5);
+
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	snprintf(o->code, sizeof(o->code), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(o->kind, sizeof(o->kind), "%s", (const char *)sqlite3_column_text(st, 2));
+	o->parent_id = sqlite3_column_int64(st, 3);
+	if (!vf || date_parse(vf, &o->valid_from))
+		o->valid_from = DATE_NONE;
+	if (!vt || date_parse(vt, &o->valid_to))
+		o->valid_to = DATE_NONE;
+	snprintf(o->name, sizeof(o->name), "%s", (const char *)sqlite3_column_text(st, 6));
+	return 0;
+}
+
+static int ou_step(struct store_sqlite *s, sqlite3_stmt *st, struct ou_info *out, struct pcmt_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		ou_row(st, out);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, NULL, "no such org unit");
+	return sq_fail(s, rc, err, "reading an org unit");
+}
+
+static int sq_ou_get(struct store *st, int64_t id, struct ou_info *out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (ready(s, err))
+		return -1;
+	sqlite3_reset(s->ou_get);
+	sqlite3_bind_int64(s->ou_get, 1, id);
+	return ou_step(s, s->ou_get, out, err);
+}
+
+static int sq_ou_by_code(struct store *st, const char *code, int32_t date, struct ou_info *out,
+			 struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	char d[DATE_BUFSZ];
+
+	if (ready(s, err))
+		return -1;
+	sqlite3_reset(s->ou_code);
+	sqlite3_bind_text(s->ou_code, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s->ou_code, 2, date_format(date == DATE_NONE ? date_today() : date, d), -1,
+			  SQLITE_TRANSIENT);
+	return ou_step(s, s->ou_code, out, err);
+}
+
+static int sq_ou_within(struct store *st, int64_t id, int64_t root, int *yes, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	char a[PATH_MAX_LEN], b[PATH_MAX_LEN];
+
+	*yes = 0;
+	if (ready(s, err) || ou_path(s, id, a, err) || ou_path(s, root, b, err))
+		return -1;
+	*yes = strcmp(b, "/none/") && !strncmp(a, b, strlen(b));
+	return 0;
+}
+
+static int sq_ou_link(struct store *st, int64_t from, int64_t to, const char *kind, int32_t effective,
+		      struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char d[DATE_BUFSZ];
+	int rc, mine;
+
+	if (ready(s, err) || auto_begin(s, &mine, err))
+		return -1;
+	rc = sqlite3_prepare_v2(s->db,
+				"INSERT INTO org_unit_link (from_id, to_id, kind, effective) VALUES (?, ?, ?, ?) "
+				"ON CONFLICT (from_id, to_id) DO UPDATE SET kind = excluded.kind, effective = excluded.effective",
+				-1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, from);
+		sqlite3_bind_int64(q, 2, to);
+		sqlite3_bind_text(q, 3, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 4, date_format(effective, d), -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	return auto_end(s, mine, rc == SQLITE_DONE ? 0 : sq_fail(s, rc, err, "linking org units"), err);
+}
+
+/* Sets path = parent's path + id + '/' for a unit, and re-roots its descendants when it moved. */
+static int ou_fix_path(struct store_sqlite *s, int64_t id, struct pcmt_err *err)
+{
+	char old[PATH_MAX_LEN], parent[PATH_MAX_LEN], neu[PATH_MAX_LEN], hi[PATH_MAX_LEN];
+	sqlite3_stmt *q = NULL;
+	struct ou_info self;
+	int rc;
+
+	if (sq_ou_get(&s->base, id, &self, err) || ou_path(s, id, old, err))
+		return -1;
+	if (self.parent_id) {
+		if (ou_path(s, self.parent_id, parent, err))
+			return -1;
+	} else {
+		snprintf(parent, sizeof(parent), "/");
+	}
+	if (snprintf(neu, sizeof(neu), "%s%lld/", parent, (long long)id) >= (int)sizeof(neu))
+		return err_set(err, ERR_INVALID, "parent_id", "org-unit tree is too deep");
+	if (!strcmp(old, neu))
+		return 0;
+	/* a unit cannot move under itself */
+	if (strcmp(old, "/none/") && old[0] && !strncmp(parent, old, strlen(old)))
+		return err_set(err, ERR_INVALID, "parent_id", "an org unit cannot be placed under itself");
+	if (!old[0] || !strcmp(old, "/none/") || old[0] != '/') {
+		rc = sqlite3_prepare_v2(s->db, "UPDATE org_unit SET path = ?1 WHERE id = ?2", -1, &q, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, neu, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(q, 2, id);
+		}
+	} else {
+		path_hi(old, hi);
+		rc = sqlite3_prepare_v2(s->db,
+					"UPDATE org_unit SET path = ?1 || substr(path, length(?2) + 1) "
+					"WHERE path >= ?2 AND path < ?3",
+					-1, &q, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, neu, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(q, 2, old, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(q, 3, hi, -1, SQLITE_TRANSIENT);
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : sq_fail(s, rc, err, "updating org-unit paths");
+}
+
+/* ---- checks before a write ------------------------------------------------------------------ */
+
+static int scoped_get(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc,
+		      int64_t id, json_t **out, struct pcmt_err *err);
+
+/* Resolves org-unit codes to ids and checks that every reference exists (within scope for
+ * person-level targets). Rewrites rec in place. */
+static int resolve_refs(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc,
+			json_t *rec, struct pcmt_err *err)
+{
+	for (int i = 0; i < e->nfields; i++) {
+		const struct field_def *f = &e->fields[i];
+		json_t *v = json_object_get(rec, f->name);
+		struct ou_info ou;
+
+		if (!v || json_is_null(v))
+			continue;
+		if (f->type == FT_OU) {
+			struct pcmt_err e2;
+
+			err_clear(&e2);
+			if (json_is_string(v) ? sq_ou_by_code(&s->base, json_string_value(v), DATE_NONE, &ou, &e2)
+					      : sq_ou_get(&s->base, json_integer_value(v), &ou, &e2)) {
+				if (e2.code != ERR_NOT_FOUND) {
+					*err = e2;
+					return -1;
+				}
+				return err_set(err, ERR_INVALID, f->name, "%s: no such org unit", f->name);
+			}
+			if (f->ou_kind && strcmp(ou.kind, f->ou_kind))
+				return err_set(err, ERR_INVALID, f->name, "%s must be a %s, but %s is a %s", f->name,
+					       f->ou_kind, ou.code, ou.kind);
+			json_object_set_new(rec, f->name, json_integer(ou.id));
+		} else if (f->type == FT_REF) {
+			const struct entity_def *t = ent_find(f->ref);
+			json_t *row = NULL;
+			struct pcmt_err e2;
+
+			err_clear(&e2);
+			if (!t)
+				return err_set(err, ERR_INTERNAL, f->name, "unknown reference target");
+			if (scoped_get(s, t, (t->flags & E_PERSONAL) ? sc : NULL, json_integer_value(v), &row, &e2)) {
+				if (e2.code != ERR_NOT_FOUND) {
+					*err = e2;
+					return -1;
+				}
+				return err_set(err, ERR_INVALID, f->name, "%s: no such record in %s", f->name, t->name);
+			}
+			json_decref(row);
+		}
+	}
+	return 0;
+}
+
+static int bind_scope(struct store_sqlite *s, sqlite3_stmt *st, int ix_lo, const struct scope *sc,
+		      struct pcmt_err *err)
+{
+	char lo[PATH_MAX_LEN], hi[PATH_MAX_LEN];
+
+	if (!sc || !sc->ou_id) {
+		sqlite3_bind_null(st, ix_lo);
+		sqlite3_bind_null(st, ix_lo + 1);
+		return 0;
+	}
+	if (ou_path(s, sc->ou_id, lo, err))
+		return -1;
+	path_hi(lo, hi);
+	sqlite3_bind_text(st, ix_lo, lo, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, ix_lo + 1, hi, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+static int scoped_get(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc,
+		      int64_t id, json_t **out, struct pcmt_err *err)
+{
+	int ix = ent_index(e), rc;
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	if (ix < 0)
+		return err_set(err, ERR_INTERNAL, NULL, "unknown entity");
+	st = s->st[ix][ST_GET];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, id);
+	if ((e->flags & E_PERSONAL) && e->ou_expr && bind_scope(s, st, 2, sc, err))
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = row_json(st, e);
+		sqlite3_reset(st);
+		return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, NULL, "no %s with id %lld", e->name, (long long)id);
+	return sq_fail(s, rc, err, "reading a record");
+}
+
+/* A duplicate F_UNIQUE value: find which field and the existing row. */
+static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, json_t *rec, int64_t self,
+			   struct pcmt_err *err)
+{
+	for (int i = 0; i < e->nfields; i++) {
+		const struct field_def *f = &e->fields[i];
+		json_t *v = json_object_get(rec, f->name);
+		sqlite3_stmt *q = NULL;
+		char sql[200];
+		int64_t found = 0;
+
+		if (!(f->flags & F_UNIQUE) || !v || json_is_null(v))
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ? AND id <> ?", e->table, f->name);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK) {
+			bind_json(q, 1, f->type, v);
+			sqlite3_bind_int64(q, 2, self);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				found = sqlite3_column_int64(q, 0);
+		}
+		sqlite3_finalize(q);
+		if (found) {
+			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)",
+				e->name, f->name, (long long)found);
+			err->existing_id = found;
+			return -1;
+		}
+	}
+	return err_set(err, ERR_CONFLICT, NULL, "the record duplicates a unique value");
+}
+
+/* ---- CRUD ----------------------------------------------------------------------------------- */
+
+static int bind_fields(sqlite3_stmt *st, const struct entity_def *e, json_t *rec)
+{
+	for (int i = 0; i < e->nfields; i++)
+		if (bind_json(st, i + 1, e->fields[i].type, json_object_get(rec, e->fields[i].name)) != SQLITE_OK)
+			return -1;
+	return 0;
+}
+
+static int sq_insert(struct store *st, const struct entity_def *e, const struct scope *sc, json_t *in,
+		     json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int ix = ent_index(e), rc = -1, mine = 0, src;
+	json_t *rec = NULL, *row = NULL;
+	sqlite3_stmt *q;
+	char now[21];
+	int64_t id;
+
+	if (out)
+		*out = NULL;
+	if (ix < 0 || ready(s, err))
+		return -1;
+	if (!(rec = json_deep_copy(in)))
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (auto_begin(s, &mine, err))
+		goto out;
+	if (resolve_refs(s, e, sc, rec, err))
+		goto done;
+	q = s->st[ix][ST_INSERT];
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (bind_fields(q, e, rec)) {
+		err_set(err, ERR_INTERNAL, NULL, "cannot bind values");
+		goto done;
+	}
+	date_now_iso(now);
+	sqlite3_bind_text(q, e->nfields + 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, e->nfields + 2, now, -1, SQLITE_TRANSIENT);
+	src = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (src != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			unique_conflict(s, e, rec, 0, err);
+		else
+			sq_fail(s, src, err, "inserting");
+		goto done;
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+	if ((e->flags & E_ORGUNIT) && ou_fix_path(s, id, err))
+		goto done;
+	/* The new row must be visible to its writer: this is where scope is enforced on writes. */
+	if (scoped_get(s, e, sc, id, &row, err)) {
+		if (err->code == ERR_NOT_FOUND)
+			err_set(err, ERR_INVALID, NULL, "the record would lie outside your org unit");
+		goto done;
+	}
+	rc = 0;
+done:
+	rc = auto_end(s, mine, rc, err);
+	if (rc == 0 && out) {
+		*out = row;
+		row = NULL;
+	}
+out:
+	json_decref(row);
+	json_decref(rec);
+	return rc;
+}
+
+static int current_version(struct store_sqlite *s, int ix, int64_t id, int64_t *v)
+{
+	sqlite3_stmt *q = s->st[ix][ST_VERSION];
+	int rc;
+
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int sq_update(struct store *st, const struct entity_def *e, const struct scope *sc, int64_t id,
+		     json_t *in, int64_t expect_version, json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int ix = ent_index(e), rc = -1, mine = 0, src;
+	json_t *rec = NULL, *row = NULL;
+	sqlite3_stmt *q;
+	char now[21];
+	int64_t cur;
+
+	if (out)
+		*out = NULL;
+	if (ix < 0 || ready(s, err))
+		return -1;
+	if (!(rec = json_deep_copy(in)))
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (auto_begin(s, &mine, err))
+		goto out;
+	if (scoped_get(s, e, sc, id, &row, err))
+		goto done;
+	json_decref(row);
+	row = NULL;
+	if (resolve_refs(s, e, sc, rec, err))
+		goto done;
+	q = s->st[ix][ST_UPDATE];
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (bind_fields(q, e, rec)) {
+		err_set(err, ERR_INTERNAL, NULL, "cannot bind values");
+		goto done;
+	}
+	date_now_iso(now);
+	sqlite3_bind_text(q, e->nfields + 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, e->nfields + 2, id);
+	sqlite3_bind_int64(q, e->nfields + 3, expect_version);
+	sqlite3_bind_int64(q, e->nfields + 4, expect_version);
+	src = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (src != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			unique_conflict(s, e, rec, id, err);
+		else
+			sq_fail(s, src, err, "updating");
+		goto done;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		current_version(s, ix, id, &cur);
+		err_set(err, ERR_CONFLICT, "version",
+			"the record was changed by someone else (now version %lld, you sent %lld): reload it",
+			(long long)cur, (long long)expect_version);
+		err->current_version = cur;
+		goto done;
+	}
+	if ((e->flags & E_ORGUNIT) && ou_fix_path(s, id, err))
+		goto done;
+	if (scoped_get(s, e, sc, id, &row, err)) {
+		if (err->code == ERR_NOT_FOUND)
+			err_set(err, ERR_INVALID, NULL, "the record would move outside your org unit");
+		goto done;
+	}
+	rc = 0;
+done:
+	rc = auto_end(s, mine, rc, err);
+	if (rc == 0 && out) {
+		*out = row;
+		row = NULL;
+	}
+out:
+	json_decref(row);
+	json_decref(rec);
+	return rc;
+}
+
+static int sq_get(struct store *st, const struct entity_def *e, const struct scope *sc, int64_t id,
+		  json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+
+	*out = NULL;
+	if (ready(s, err))
+		return -1;
+	return scoped_get(s, e, sc, id, out, err);
+}
+
+static int sq_del(struct store *st, const struct entity_def *e, const struct scope *sc, int64_t id,
+		  int64_t expect_version, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int ix = ent_index(e), rc = -1, mine = 0, src;
+	json_t *row = NULL;
+	sqlite3_stmt *q;
+	int64_t cur;
+
+	if (ix < 0 || ready(s, err) || auto_begin(s, &mine, err))
+		return -1;
+	if (scoped_get(s, e, sc, id, &row, err))
+		goto done;
+	cur = json_integer_value(json_object_get(row, "version"));
+	if (expect_version > 0 && cur != expect_version) {
+		err_set(err, ERR_CONFLICT, "version", "the record was changed by someone else (now version %lld)",
+			(long long)cur);
+		err->current_version = cur;
+		goto done;
+	}
+	q = s->st[ix][ST_DELETE];
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	src = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (src != SQLITE_DONE) {
+		sq_fail(s, src, err, "deleting");
+		goto done;
+	}
+	rc = 0;
+done:
+	json_decref(row);
+	return auto_end(s, mine, rc, err);
+}
+
+/* ---- lists ---------------------------------------------------------------------------------- */
+
+enum { MAXB = 48 };
+
+struct binds {
+	int n;
+	struct {
+		int is_text;
+		char *text; /* owned */
+		int64_t i;
+	} v[MAXB];
+};
+
+static int bt(struct binds *b, const char *s)
+{
+	if (b->n >= MAXB || !(b->v[b->n].text = strdup(s)))
+		return -1;
+	b->v[b->n++].is_text = 1;
+	return 0;
+}
+
+static int bi(struct binds *b, int64_t i)
+{
+	if (b->n >= MAXB)
+		return -1;
+	b->v[b->n].is_text = 0;
+	b->v[b->n].text = NULL;
+	b->v[b->n++].i = i;
+	return 0;
+}
+
+static void binds_free(struct binds *b)
+{
+	for (int i = 0; i < b->n; i++)
+		free(b->v[i].text);
+}
+
+static void binds_apply(sqlite3_stmt *st, struct binds *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		if (b->v[i].is_text)
+			sqlite3_bind_text(st, i + 1, b->v[i].text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, i + 1, b->v[i].i);
+	}
+}
+
+/* Appends "AND <ou_expr> IN subtree(root)" with its two binds. */
+static int subtree_sql(struct store_sqlite *s, const struct entity_def *e, int64_t root, struct sb *w,
+		       struct binds *b, struct pcmt_err *err)
+{
+	char lo[PATH_MAX_LEN], hi[PATH_MAX_LEN];
+
+	if (!e->ou_expr)
+		return err_set(err, ERR_BAD_REQUEST, "orgunit", "%s cannot be filtered by org unit", e->name);
+	if (ou_path(s, root, lo, err))
+		return -1;
+	path_hi(lo, hi);
+	sb_add(w, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ? AND o.path < ?)", e->ou_expr);
+	return bt(b, lo) || bt(b, hi) ? err_set(err, ERR_BAD_REQUEST, NULL, "too many filters") : 0;
+}
+
+static int like_token(struct binds *b, const char *tok, size_t n)
+{
+	char buf[256];
+	size_t k = 0;
+
+	buf[k++] = '%';
+	for (size_t i = 0; i < n && k < sizeof(buf) - 4; i++) {
+		if (tok[i] == '%' || tok[i] == '_' || tok[i] == '\\')
+			buf[k++] = '\\';
+		buf[k++] = tok[i];
+	}
+	buf[k++] = '%';
+	buf[k] = '\0';
+	return bt(b, buf);
+}
+
+static int where_sql(struct store_sqlite *s, const struct entity_def *e, const struct store_query *q,
+		     struct sb *w, struct binds *b, struct pcmt_err *err)
+{
+	char d[DATE_BUFSZ];
+	int32_t asof = q->as_of == DATE_NONE ? date_today() : q->as_of;
+
+	sb_add(w, " WHERE 1 = 1");
+	if (q->scope && q->scope->ou_id && (e->flags & E_PERSONAL) &&
+	    subtree_sql(s, e, q->scope->ou_id, w, b, err))
+		return -1;
+	if (q->ou_subtree && subtree_sql(s, e, q->ou_subtree, w, b, err))
+		return -1;
+	if (q->search && *q->search) {
+		const char *p = q->search;
+		size_t n = strlen(p), digits = strspn(p, "0123456789");
+
+		if (!ent_field(e, "name_fold"))
+			return err_set(err, ERR_BAD_REQUEST, "q", "%s cannot be searched by name", e->name);
+		if (digits == n && ent_field(e, "national_id")) {
+			sb_add(w, " AND t.national_id = ?");
+			if (bt(b, p))
+				return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
+		} else {
+			while (*p) {
+				size_t k;
+
+				while (*p == ' ')
+					p++;
+				k = strcspn(p, " ");
+				if (!k)
+					break;
+				sb_add(w, " AND t.name_fold LIKE ? ESCAPE '\\'");
+				if (like_token(b, p, k))
+					return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
+				p += k;
+			}
+		}
+	}
+	for (int i = 0; i < q->neq; i++) {
+		const struct field_def *f = ent_field(e, q->eq[i].field);
+		json_t *v = q->eq[i].value;
+
+		if (!f || !(f->flags & F_FILTER))
+			return err_set(err, ERR_BAD_REQUEST, q->eq[i].field, "%s cannot be filtered by %s", e->name,
+				       q->eq[i].field);
+		if (!v || json_is_null(v)) {
+			sb_add(w, " AND t.%s IS NULL", f->name);
+			continue;
+		}
+		sb_add(w, " AND t.%s = ?", f->name);
+		if (f->type == FT_BOOL ? bi(b, json_is_true(v))
+		    : json_is_integer(v) ? bi(b, json_integer_value(v))
+		    : json_is_string(v)  ? bt(b, json_string_value(v))
+					 : -1)
+			return err_set(err, ERR_BAD_REQUEST, f->name, "bad filter value for %s", f->name);
+	}
+	date_format(asof, d);
+	if (q->classification) {
+		if (e != &ent_persons)
+			return err_set(err, ERR_BAD_REQUEST, "classification", "only persons have classifications");
+		sb_add(w, " AND EXISTS (SELECT 1 FROM classification c WHERE c.person_id = t.id AND c.kind = ?"
+			  " AND c.date_from <= ? AND (c.date_to IS NULL OR c.date_to >= ?))");
+		if (bt(b, q->classification) || bt(b, d) || bt(b, d))
+			return err_set(err, ERR_BAD_REQUEST, NULL, "too many filters");
+	}
+	if (q->record_status) {
+		static const char open[] = "EXISTS (SELECT 1 FROM mgmt_record r WHERE r.person_id = t.id AND r.opened <= ?"
+					   " AND (r.closed IS NULL OR r.closed >= ?))";
+		static const char any[] = "EXISTS (SELECT 1 FROM mgmt_record r WHERE r.person_id = t.id)";
+
+		if (e != &ent_persons)
+			return err_set(err, ERR_BAD_REQUEST, "record", "only persons have management records");
+		if (!strcmp(q->record_status, "open")) {
+			sb_add(w, " AND %s", open);
+		} else if (!strcmp(q->record_status, "closed")) {
+			sb_add(w, " AND %s AND NOT %s", any, open);
+		} else if (!strcmp(q->record_status, "none")) {
+			sb_add(w, " AND NOT %s", any);
+		} else {
+			return err_set(err, ERR_INVALID, "record", "record must be open, closed or none");
+		}
+		if (strcmp(q->record_status, "none") && (bt(b, d) || bt(b, d)))
+			return err_set(err, ERR_BAD_REQUEST, NULL, "too many filters");
+	}
+	return w->oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
+}
+
+static int sq_list(struct store *st, const struct entity_def *e, const struct store_query *q,
+		   json_t **items, int64_t *total, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	struct sb w = {0}, sql = {0};
+	struct binds b = {0};
+	sqlite3_stmt *qs = NULL;
+	json_t *arr = NULL;
+	int rc = -1, src, limit = q->limit <= 0 ? 50 : q->limit > 1000 ? 1000 : q->limit;
+
+	*items = NULL;
+	*total = 0;
+	if (ready(s, err) || where_sql(s, e, q, &w, &b, err))
+		goto out;
+	sb_add(&sql, "SELECT count(*) FROM %s t%s", e->table, w.p);
+	if (sql.oom || sqlite3_prepare_v2(s->db, sql.p, -1, &qs, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "counting");
+		goto out;
+	}
+	binds_apply(qs, &b);
+	if ((src = sqlite3_step(qs)) != SQLITE_ROW) {
+		sq_fail(s, src, err, "counting");
+		goto out;
+	}
+	*total = sqlite3_column_int64(qs, 0);
+	sqlite3_finalize(qs);
+	qs = NULL;
+	sql.n = 0;
+	sb_add(&sql, "SELECT ");
+	select_cols(&sql, e);
+	sb_add(&sql, " FROM %s t%s ORDER BY %s LIMIT %d OFFSET %d", e->table, w.p, e->order_by, limit,
+	       q->offset < 0 ? 0 : q->offset);
+	if (sql.oom || sqlite3_prepare_v2(s->db, sql.p, -1, &qs, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "listing");
+		goto out;
+	}
+	binds_apply(qs, &b);
+	if (!(arr = json_array())) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	while ((src = sqlite3_step(qs)) == SQLITE_ROW)
+		json_array_append_new(arr, row_json(qs, e));
+	if (src != SQLITE_DONE) {
+		sq_fail(s, src, err, "listing");
+		goto out;
+	}
+	*items = arr;
+	arr = NULL;
+	rc = 0;
+out:
+	sqlite3_finalize(qs);
+	json_decref(arr);
+	binds_free(&b);
+	free(w.p);
+	free(sql.p);
+	return rc;
+}
+
+static int sq_person_similar(struct store *st, const struct scope *sc, const char *name_fold, int32_t dob,
+			     int64_t exclude_id, json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	struct sb w = {0};
+	struct binds b = {0};
+	sqlite3_stmt *q = NULL;
+	char d[DATE_BUFSZ];
+	int rc = -1, src;
+	json_t *arr = NULL;
+
+	*out = NULL;
+	if (ready(s, err))
+		return -1;
+	sb_add(&w, "SELECT t.id, t.full_name, t.dob, t.residence_ou FROM person t WHERE t.name_fold = ? AND t.id <> ?");
+	if (bt(&b, name_fold) || bi(&b, exclude_id))
+		goto out;
+	if (dob != DATE_NONE) {
+		sb_add(&w, " AND t.dob = ?");
+		if (bt(&b, date_format(dob, d)))
+			goto out;
+	}
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &b, err))
+		goto out;
+	sb_add(&w, " ORDER BY t.id LIMIT 20");
+	if (w.oom || sqlite3_prepare_v2(s->db, w.p, -1, &q, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "finding similar persons");
+		goto out;
+	}
+	binds_apply(q, &b);
+	arr = json_array();
+	while (arr && (src = sqlite3_step(q)) == SQLITE_ROW) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+		json_object_set_new(o, "full_name", json_string((const char *)sqlite3_column_text(q, 1)));
+		json_object_set_new(o, "dob", sqlite3_column_type(q, 2) == SQLITE_NULL
+						      ? json_null()
+						      : json_string((const char *)sqlite3_column_text(q, 2)));
+		json_object_set_new(o, "residence_ou", json_integer(sqlite3_column_int64(q, 3)));
+		json_array_append_new(arr, o);
+	}
+	*out = arr;
+	arr = NULL;
+	rc = 0;
+out:
+	if (rc && !err->code)
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	json_decref(arr);
+	sqlite3_finalize(q);
+	binds_free(&b);
+	free(w.p);
+	return rc;
+}
+
+static int sq_counts(struct store *st, json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	json_t *o;
+
+	*out = NULL;
+	if (ready(s, err) || !(o = json_object()))
+		return -1;
+	for (int i = 0; ent_all[i]; i++) {
+		sqlite3_stmt *q = NULL;
+		char sql[128];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", ent_all[i]->table);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
+			sqlite3_finalize(q);
+			json_decref(o);
+			return sq_fail(s, SQLITE_ERROR, err, "counting");
+		}
+		json_object_set_new(o, ent_all[i]->name, json_integer(sqlite3_column_int64(q, 0)));
+		sqlite3_finalize(q);
+	}
+	*out = o;
+	return 0;
+}
+
+static void sq_close(struct store *st)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (!s)
+		return;
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < ENT_MAX; i++)
+		for (int j = 0; j < ST_N; j++)
+			sqlite3_finalize(s->st[i][j]);
+	sqlite3_finalize(s->ou_get);
+	sqlite3_finalize(s->ou_code);
+	sqlite3_finalize(s->ou_path);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.migrate = sq_migrate,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.insert = sq_insert,
+	.update = sq_update,
+	.get = sq_get,
+	.del = sq_del,
+	.list = sq_list,
+	.person_similar = sq_person_similar,
+	.ou_get = sq_ou_get,
+	.ou_by_code = sq_ou_by_code,
+	.ou_within = sq_ou_within,
+	.ou_link = sq_ou_link,
+	.counts = sq_counts,
+	.close = sq_close,
+};
 
 struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 {
-	err_set(err, ERR_UNSUPPORTED, "db", "not yet");
+	struct store_sqlite *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	s->base.ops = &sqlite_ops;
+	snprintf(s->base.url, sizeof(s->base.url), "sqlite:%s", path);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(err, ERR_UNAVAILABLE, "db", "cannot open %s: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	/* WAL: readers never block the writer; synchronous=NORMAL in WAL loses no committed
+	 * transaction when the process dies (only an OS crash may lose the last ones). */
+	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+		    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
+		 err))
+		goto fail;
+	return &s->base;
+fail:
+	sq_close(&s->base);
 	return NULL;
 }
