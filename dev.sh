@@ -1,0 +1,37 @@
+#!/bin/sh
+# dev.sh: the two Quick start commands of the README.
+#   ./dev.sh run    install what is missing, build, create the demo province, serve on :8080
+#   ./dev.sh test   install what is missing, build, run every test (normal build, then ASan+UBSan)
+set -eu
+root=$(cd "$(dirname "$0")" && pwd)
+cd "$root"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build() { # build DIR [CMAKE OPTIONS...]
+	dir=$1
+	shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$jobs"
+}
+
+case "${1:-}" in
+run)
+	scripts/install-deps.sh
+	build build
+	db=${PCMT_DB:-pcmt-demo.db}
+	[ -f "$db" ] || build/pcmt demo --db "$db" --scale province
+	exec build/pcmt serve --db "$db" --port "${PORT:-8080}" --bind "${BIND:-127.0.0.1}"
+	;;
+test)
+	scripts/install-deps.sh
+	build build
+	ctest --test-dir build --output-on-failure -j "$jobs"
+	build build-asan -DPCMT_SANITIZE=ON
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan --output-on-failure -j "$jobs"
+	;;
+*)
+	echo "usage: ./dev.sh run | test" >&2
+	exit 2
+	;;
+esac
