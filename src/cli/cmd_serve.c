@@ -1,9 +1,118 @@
-/* cmd_serve.c: placeholder until the subcommand lands. */
+/* cmd_serve.c: `pcmt serve`: migrates the database, serves the JSON API and the web UI until SIGINT
+ * or SIGTERM, then stops cleanly (requests in flight finish, store handles close). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "http/server.h"
+
+static const char usage[] =
+	"usage: pcmt serve [--db URL] [--port N] [--bind ADDR] [--threads N] [--web DIR] [--port-file FILE]\n\n"
+	"Brings the database's schema up to date, then serves the JSON API under /api/v1 and the web UI\n"
+	"until interrupted (SIGINT or SIGTERM).\n\n"
+	"  --db URL          database: FILE or sqlite:FILE (default $PCMT_DB, else pcmt.db)\n"
+	"  --port N          TCP port (default 8080; 0 picks a free port)\n"
+	"  --bind ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)\n"
+	"  --threads N       worker threads and database handles (default 2 x CPUs)\n"
+	"  --web DIR         static files for non-API paths (default " PCMT_SOURCE_DIR "/web)\n"
+	"  --port-file FILE  write the bound port to FILE once listening (for scripts and tests)\n";
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Written to a temporary name and renamed, so a reader never sees half a number. */
+static int write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -1;
+	if (!(f = fopen(tmp, "w")))
+		return -1;
+	if (fprintf(f, "%d\n", port) < 0) {
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) || rename(tmp, path))
+		return -1;
+	return 0;
+}
 
 static int run(int argc, char **argv)
 {
-	return cli_fail("serve", "not implemented yet");
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'},      {"port", required_argument, 0, 'p'},
+		{"bind", required_argument, 0, 'b'},    {"threads", required_argument, 0, 't'},
+		{"web", required_argument, 0, 'w'},     {"port-file", required_argument, 0, 'f'},
+		{0, 0, 0, 0}};
+	struct http_server_opts o = {NULL, "127.0.0.1", 8080, 0, PCMT_SOURCE_DIR "/web"};
+	const char *db = NULL, *port_file = NULL;
+	struct http_server *srv = NULL;
+	struct pcmt_err err;
+	sigset_t sigs;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, sig = 0, rc = 1;
+
+	o.threads = ncpu > 0 && ncpu < 64 ? 2 * (int)ncpu : 4;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:p:b:t:w:f:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'b': o.bind = optarg; break;
+		case 'w': o.web_dir = optarg; break;
+		case 'f': port_file = optarg; break;
+		case 'p':
+			if (parse_int(optarg, 0, 65535, &o.port))
+				return cli_fail("serve", "--port must be a number from 0 to 65535");
+			break;
+		case 't':
+			if (parse_int(optarg, 1, 256, &o.threads))
+				return cli_fail("serve", "--threads must be a number from 1 to 256");
+			break;
+		default:
+			return cli_usage(&cmd_serve);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(&cmd_serve);
+	o.db_url = cli_db(db);
+
+	/* Block the stop signals before any server thread exists, so that only sigwait() sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL))
+		return cli_fail("serve", "cannot block signals");
+	signal(SIGPIPE, SIG_IGN);
+
+	err_clear(&err);
+	if (http_server_start(&o, &srv, &err))
+		return cli_fail("serve", "%s: %s", o.db_url, err.message);
+	if (port_file && write_port_file(port_file, http_server_port(srv))) {
+		cli_fail("serve", "cannot write the port file %s", port_file);
+		goto out;
+	}
+	printf("pcmt: serving %s on http://%s:%d\n", o.db_url, o.bind, http_server_port(srv));
+	fflush(stdout);
+	if (sigwait(&sigs, &sig))
+		cli_fail("serve", "sigwait failed");
+	rc = 0;
+out:
+	http_server_stop(srv);
+	return rc;
 }
 
-const struct cmd cmd_serve = {"serve", "(not yet)", "usage: pcmt serve\n", run};
+const struct cmd cmd_serve = {"serve", "serve the JSON API and web UI over HTTP", usage, run};

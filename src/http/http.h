@@ -1,0 +1,114 @@
+/* http.h: the request every API handler sees, the response helpers, and the route table.
+ * server.c turns a libmicrohttpd request into a struct http_req (body read and capped, scope
+ * computed, a store handle checked out), routes.c picks the handler, the handler fills r->status and
+ * r->resp, and server.c sends it. Handlers never talk to libmicrohttpd directly except to read
+ * headers and query parameters through the helpers below.
+ *
+ * Ownership: r->resp and r->body belong to the request (server.c drops them); handlers replace
+ * r->resp with http_json()/http_fail(), which take over the reference they are given. Strings
+ * from http_query()/http_header() live until the request ends. */
+#ifndef PCMT_HTTP_H
+#define PCMT_HTTP_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "domain/entity.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct MHD_Connection;
+struct arena;
+
+enum {
+	HTTP_BODY_MAX = 1 << 20,      /* request bodies above this are refused with 413 */
+	HTTP_ARENA_MAX = 4 << 20,     /* per-request arena cap (body plus bookkeeping) */
+	HTTP_PATH_MAX = 512,          /* longest URL path served */
+	HTTP_LIST_DEFAULT = 50,       /* list page size when ?limit= is absent */
+	HTTP_LIST_MAX = 1000          /* largest ?limit= */
+};
+
+struct http_req {
+	struct MHD_Connection *conn;
+	const char *method;              /* "GET", "POST", ...; HEAD is routed as GET */
+	const char *path;                /* URL path, percent-decoded, without the query */
+	const struct entity_def *ent;    /* {entity} path parameter, NULL when the route has none */
+	const char *id_text;             /* {id} path parameter as given, NULL when none */
+	int64_t id;                      /* {id} parsed by http_need_id(), else 0 */
+	json_t *body;                    /* parsed JSON body of POST/PUT/PATCH, else NULL */
+	struct arena *arena;             /* request memory, dropped when the request completes */
+	struct store *st;                /* a store handle checked out for this request only */
+	const struct scope *scope;       /* what the caller may see; NULL = unrestricted. Pass to every
+					    store call. Computed once in server.c before dispatch. */
+	struct ent_ctx ctx;              /* validation context: today */
+	int status;                      /* response status, 200 unless a handler sets it */
+	json_t *resp;                    /* response body; NULL sends no body (204) */
+	char etag[32];                   /* ETag header value when not empty */
+	char location[128];              /* Location header value when not empty */
+	const char *allow;               /* methods the matched path accepts (Allow header of a 405) */
+};
+
+/* A handler answers r and returns 0, or returns -1 after answering with an error (http_fail). */
+typedef int (*http_handler)(struct http_req *r);
+
+/* Sets r->status and r->resp (stealing `body`; NULL means no body). Returns 0. */
+int http_json(struct http_req *r, int status, json_t *body);
+/* Answers with the JSON error for err: {"error": {"code", "message", "field"?, "existing_id"?,
+ * "current_version"?}} and the status err_http_status() gives. Returns -1. */
+int http_fail(struct http_req *r, const struct pcmt_err *err);
+/* err_set() then http_fail(): for errors found by the HTTP layer itself. Returns -1. */
+int http_failf(struct http_req *r, enum err_code code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* A query parameter, percent-decoded, or NULL when absent ("" when given without a value). */
+const char *http_query(struct http_req *r, const char *name);
+/* Calls fn for every query parameter (value may be NULL when given as "?flag"); stops and returns
+ * -1 as soon as fn does, else 0. */
+int http_query_each(struct http_req *r, int (*fn)(struct http_req *r, const char *k, const char *v, void *cls),
+		    void *cls);
+/* A request header, or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+
+/* A whole decimal number in 1..10^15 (ids, versions), or 0 when s is anything else. */
+int64_t http_parse_pos(const char *s);
+/* Parses r->id_text as a positive id into r->id; answers 400 and returns -1 when it is not one. */
+int http_need_id(struct http_req *r);
+/* The version the client expects: body "version" or the If-Match header ("3", "\"3\"", W/"3").
+ * *out = 0 when neither is given. Answers 400 and returns -1 when one is malformed. */
+int http_expected_version(struct http_req *r, int64_t *out);
+
+/* Picks the handler for r->method and r->path under /api/v1, filling r->ent and r->id_text from the
+ * path. Never returns NULL: unknown paths get a 404 handler and known paths with another method a
+ * 405 handler. *needs_body is set when the route reads a JSON body. */
+http_handler http_route(struct http_req *r, int *needs_body);
+
+/* Handlers, one file per resource. */
+int api_health(struct http_req *r);
+int api_enums(struct http_req *r);
+int api_schema(struct http_req *r);
+int api_list(struct http_req *r);
+int api_create(struct http_req *r);
+int api_get(struct http_req *r);
+int api_replace(struct http_req *r);
+int api_patch(struct http_req *r);
+int api_delete(struct http_req *r);
+int api_person_timeline(struct http_req *r);
+
+/* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
+struct http_ext {
+	const struct entity_def *ent;
+	/* A list query parameter particular to the entity: returns 1 when consumed into q, 0 when not
+	 * the entity's, -1 after answering with an error. Strings put into q must live in r->arena. */
+	int (*list_param)(struct http_req *r, const char *k, const char *v, struct store_query *q);
+	/* After a successful insert of `valid` (the validated record, with derived fields), may add
+	 * keys to `out` (the stored record about to be sent). Returns 0, or -1 after answering. */
+	int (*created)(struct http_req *r, json_t *valid, json_t *out);
+};
+extern const struct http_ext http_ext_persons;
+const struct http_ext *http_ext_for(const struct entity_def *e);
+
+/* Resolves an org unit given by code (as in force today) or, failing that, by numeric id. Answers
+ * 422 naming `param` and returns -1 when there is none. */
+int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_t *id);
+
+#endif

@@ -1,0 +1,611 @@
+/* server.c: the libmicrohttpd daemon behind `pcmt serve`: per-request arena and capped body,
+ * the store handle pool, the one place where a request's scope is computed, and sending the JSON
+ * a handler left in struct http_req. Routing is routes.c; the handlers are api_*.c. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http/http.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/date.h"
+
+enum {
+	DISCARD_MAX = 16 << 20,   /* an over-long chunked body is drained this far, then dropped */
+	CONN_LIMIT = 1024,        /* simultaneous connections */
+	CONN_TIMEOUT_S = 30,      /* idle seconds before a connection is closed (slowloris) */
+	POOL_WAIT_S = 30          /* longest wait for a free store handle before 503 */
+};
+
+/* Store handles are single-threaded: a request checks one out for its duration. */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct store **all;  /* every handle, closed at stop */
+	struct store **idle; /* stack of free handles */
+	int n, nidle;
+};
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct pool pool;
+	char web_dir[4096];
+	int port;
+	int schema_from, schema_to;
+};
+
+/* Per-request state, allocated in its own arena on the first callback (*req_cls). */
+struct req_state {
+	struct arena *arena;
+	char *body;      /* accumulated request body (arena) */
+	size_t len, cap;
+	size_t dropped;  /* bytes drained after the cap was passed */
+	int too_large;   /* body over HTTP_BODY_MAX: answer 413, write nothing */
+	int answered;    /* a response was queued early (413 on Content-Length) */
+};
+
+/* ---- store pool ----------------------------------------------------------------------------- */
+
+static void pool_close(struct pool *p)
+{
+	for (int i = 0; i < p->n; i++)
+		store_close(p->all[i]);
+	free(p->all);
+	free(p->idle);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+static struct store *pool_get(struct pool *p)
+{
+	struct store *s = NULL;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += POOL_WAIT_S;
+	pthread_mutex_lock(&p->mu);
+	while (p->nidle == 0)
+		if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT)
+			break;
+	if (p->nidle > 0)
+		s = p->idle[--p->nidle];
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+static void pool_put(struct pool *p, struct store *s)
+{
+	pthread_mutex_lock(&p->mu);
+	p->idle[p->nidle++] = s;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- responses ------------------------------------------------------------------------------ */
+
+/* json_string() refuses invalid UTF-8, which a truncated message can end in: trim, then give up on
+ * non-ASCII rather than lose the error. */
+static json_t *safe_string(const char *s)
+{
+	char buf[512];
+	size_t n;
+	json_t *j = json_string(s);
+
+	if (j)
+		return j;
+	snprintf(buf, sizeof(buf), "%s", s);
+	n = strlen(buf);
+	for (size_t k = 1; k <= 3 && k <= n; k++) {
+		buf[n - k] = '\0';
+		if ((j = json_string(buf)))
+			return j;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return json_string(buf);
+}
+
+static json_t *error_body(const struct pcmt_err *err)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "code", json_string(err_code_name(err->code)));
+	json_object_set_new(e, "message", safe_string(err->message[0] ? err->message : err_code_name(err->code)));
+	if (err->field[0])
+		json_object_set_new(e, "field", safe_string(err->field));
+	if (err->existing_id)
+		json_object_set_new(e, "existing_id", json_integer(err->existing_id));
+	if (err->current_version)
+		json_object_set_new(e, "current_version", json_integer(err->current_version));
+	return json_pack("{s:o}", "error", e);
+}
+
+int http_json(struct http_req *r, int status, json_t *body)
+{
+	json_decref(r->resp);
+	r->status = status;
+	r->resp = body;
+	return 0;
+}
+
+int http_fail(struct http_req *r, const struct pcmt_err *err)
+{
+	enum err_code code = err->code == ERR_OK ? ERR_INTERNAL : err->code;
+	struct pcmt_err e = *err;
+
+	e.code = code;
+	http_json(r, err_http_status(code), error_body(&e));
+	return -1;
+}
+
+int http_failf(struct http_req *r, enum err_code code, const char *field, const char *fmt, ...)
+{
+	struct pcmt_err err;
+	va_list ap;
+
+	err_clear(&err);
+	err.code = code;
+	snprintf(err.field, sizeof(err.field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	return http_fail(r, &err);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, int status, json_t *body, const char *etag,
+			     const char *location, const char *allow)
+{
+	struct MHD_Response *resp;
+	char *txt = NULL;
+	size_t n = 0;
+	enum MHD_Result ret;
+
+	if (body) {
+		txt = json_dumps(body, JSON_COMPACT);
+		if (!txt) {
+			static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+
+			status = 500;
+			resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+			goto send;
+		}
+		n = strlen(txt);
+	}
+	resp = MHD_create_response_from_buffer(n, txt, txt ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+send:
+	if (!resp) {
+		free(txt);
+		return MHD_NO;
+	}
+	if (body)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (etag && *etag)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	if (location && *location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (allow && *allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *c, enum err_code code, const char *field,
+				   const char *msg)
+{
+	struct pcmt_err err;
+	json_t *body;
+	enum MHD_Result ret;
+
+	err_clear(&err);
+	err.code = code;
+	snprintf(err.field, sizeof(err.field), "%s", field ? field : "");
+	snprintf(err.message, sizeof(err.message), "%s", msg);
+	body = error_body(&err);
+	ret = queue(c, err_http_status(code), body, NULL, NULL, NULL);
+	json_decref(body);
+	return ret;
+}
+
+/* ---- request helpers ------------------------------------------------------------------------ */
+
+const char *http_query(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct each_ctx {
+	struct http_req *r;
+	int (*fn)(struct http_req *r, const char *k, const char *v, void *cls);
+	void *cls;
+	int failed;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	struct each_ctx *x = cls;
+
+	if (x->failed)
+		return MHD_NO;
+	if (x->fn(x->r, k, v, x->cls)) {
+		x->failed = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+int http_query_each(struct http_req *r, int (*fn)(struct http_req *r, const char *k, const char *v, void *cls),
+		    void *cls)
+{
+	struct each_ctx x = {r, fn, cls, 0};
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &x);
+	return x.failed ? -1 : 0;
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+int64_t http_parse_pos(const char *s)
+{
+	int64_t v = 0;
+
+	if (!s || !*s || strlen(s) > 15)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+int http_need_id(struct http_req *r)
+{
+	r->id = http_parse_pos(r->id_text);
+	if (r->id <= 0)
+		return http_failf(r, ERR_BAD_REQUEST, "id", "the id in the path must be a positive whole number");
+	return 0;
+}
+
+int http_expected_version(struct http_req *r, int64_t *out)
+{
+	json_t *v = r->body ? json_object_get(r->body, "version") : NULL;
+	const char *h = http_header(r, MHD_HTTP_HEADER_IF_MATCH);
+	char buf[32];
+	size_t n;
+
+	*out = 0;
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return http_failf(r, ERR_BAD_REQUEST, "version", "version must be a positive whole number");
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (!h || !*h)
+		return 0;
+	if (!strncmp(h, "W/", 2))
+		h += 2;
+	snprintf(buf, sizeof(buf), "%s", h);
+	n = strlen(buf);
+	if (n >= 2 && buf[0] == '"' && buf[n - 1] == '"') {
+		buf[n - 1] = '\0';
+		memmove(buf, buf + 1, n - 1);
+	}
+	if ((*out = http_parse_pos(buf)) <= 0)
+		return http_failf(r, ERR_BAD_REQUEST, "If-Match", "If-Match must be a record version such as \"3\"");
+	return 0;
+}
+
+/* The caller's scope. Every request passes through here, and only here, before a handler runs:
+ * sessions (a later issue) will map the caller to an org-unit subtree. For now all callers are
+ * unrestricted. */
+static const struct scope *request_scope(struct http_server *srv, struct MHD_Connection *c, struct arena *a)
+{
+	return NULL;
+}
+
+/* application/json, with or without parameters such as charset. */
+static int is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, sizeof(want) - 1))
+		return 0;
+	ct += sizeof(want) - 1;
+	return *ct == '\0' || *ct == ';' || *ct == ' ' || *ct == '\t';
+}
+
+/* ---- the request cycle ---------------------------------------------------------------------- */
+
+static int read_body(struct http_req *r, struct req_state *rs)
+{
+	json_error_t je;
+
+	if (rs->too_large)
+		return http_failf(r, ERR_TOO_LARGE, NULL, "the request body is larger than %d bytes", HTTP_BODY_MAX);
+	if (!is_json_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
+		return http_failf(r, ERR_UNSUPPORTED, NULL, "the request body must have Content-Type application/json");
+	if (rs->len == 0)
+		return http_failf(r, ERR_BAD_REQUEST, NULL, "the request needs a JSON body");
+	r->body = json_loadb(rs->body, rs->len, JSON_REJECT_DUPLICATES, &je);
+	if (!r->body)
+		return http_failf(r, ERR_BAD_REQUEST, NULL, "malformed JSON: %s (line %d, column %d, byte %d)", je.text,
+				  je.line, je.column, je.position);
+	if (!json_is_object(r->body))
+		return http_failf(r, ERR_BAD_REQUEST, NULL, "the request body must be a JSON object");
+	return 0;
+}
+
+static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, struct MHD_Connection *c,
+				const char *url, const char *method)
+{
+	struct http_req r;
+	http_handler fn;
+	int needs_body = 0;
+	enum MHD_Result ret;
+
+	if (strncmp(url, "/api/", 5) && strcmp(url, "/api"))
+		return http_static(c, srv->web_dir, url, method);
+	memset(&r, 0, sizeof(r));
+	r.conn = c;
+	r.method = strcmp(method, MHD_HTTP_METHOD_HEAD) ? method : MHD_HTTP_METHOD_GET;
+	r.path = url;
+	r.arena = rs->arena;
+	r.ctx.today = date_today();
+	r.status = 200;
+	r.scope = request_scope(srv, c, rs->arena);
+	fn = http_route(&r, &needs_body);
+	if (needs_body && read_body(&r, rs))
+		goto send;
+	if (!(r.st = pool_get(&srv->pool))) {
+		http_failf(&r, ERR_UNAVAILABLE, NULL, "the server is busy; try again");
+		goto send;
+	}
+	fn(&r);
+	pool_put(&srv->pool, r.st);
+send:
+	ret = queue(c, r.status, r.resp, r.etag, r.location, r.status == 405 ? r.allow : NULL);
+	json_decref(r.body);
+	json_decref(r.resp);
+	return ret;
+}
+
+static int64_t content_length(struct MHD_Connection *c)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	long long v;
+
+	if (!s)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		return -1;
+	return v;
+}
+
+static void append(struct req_state *rs, const char *data, size_t n)
+{
+	if (rs->too_large || rs->len + n > HTTP_BODY_MAX) {
+		rs->too_large = 1;
+		rs->dropped += n;
+		return;
+	}
+	if (rs->len + n > rs->cap) {
+		size_t cap = rs->cap ? rs->cap : 16384;
+		char *nb;
+
+		while (cap < rs->len + n)
+			cap *= 2;
+		if (cap > HTTP_BODY_MAX)
+			cap = HTTP_BODY_MAX;
+		if (!(nb = arena_alloc(rs->arena, cap))) {
+			rs->too_large = 1;
+			return;
+		}
+		if (rs->len)
+			memcpy(nb, rs->body, rs->len);
+		rs->body = nb;
+		rs->cap = cap;
+	}
+	memcpy(rs->body + rs->len, data, n);
+	rs->len += n;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
+{
+	struct http_server *srv = cls;
+	struct req_state *rs = *req_cls;
+	struct arena *a;
+	int64_t cl;
+
+	if (!rs) {
+		if (!(a = arena_new(HTTP_ARENA_MAX)))
+			return MHD_NO;
+		if (!(rs = arena_alloc(a, sizeof(*rs)))) {
+			arena_free(a);
+			return MHD_NO;
+		}
+		memset(rs, 0, sizeof(*rs));
+		rs->arena = a;
+		*req_cls = rs;
+		cl = content_length(c);
+		if (cl > HTTP_BODY_MAX) {
+			/* Refuse before reading a byte of it (the client sees 413 instead of 100 Continue). */
+			rs->too_large = 1;
+			rs->answered = 1;
+			return queue_error(c, ERR_TOO_LARGE, NULL, "the request body is larger than 1048576 bytes");
+		}
+		if (cl > 0 && (rs->body = arena_alloc(a, (size_t)cl)))
+			rs->cap = (size_t)cl;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!rs->answered)
+			append(rs, upload_data, *upload_data_size);
+		else
+			rs->dropped += *upload_data_size;
+		*upload_data_size = 0;
+		return rs->dropped > DISCARD_MAX ? MHD_NO : MHD_YES;
+	}
+	if (rs->answered)
+		return MHD_YES;
+	rs->answered = 1;
+	if (strlen(url) > HTTP_PATH_MAX)
+		return queue_error(c, ERR_NOT_FOUND, NULL, "the path is too long");
+	return dispatch(srv, rs, c, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct req_state *rs = *req_cls;
+
+	if (rs)
+		arena_free(rs->arena);
+	*req_cls = NULL;
+}
+
+/* x-www-form-urlencoded decoding for paths and query values: %XX and '+' as space, as browsers'
+ * URLSearchParams send them. API paths never contain '+'. Returns the new length. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '+') {
+			*w++ = ' ';
+		} else if (*p == '%' && p[1] && p[2] && strchr("0123456789abcdefABCDEF", p[1]) &&
+			   strchr("0123456789abcdefABCDEF", p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+
+			*w++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* ---- start and stop ------------------------------------------------------------------------- */
+
+static int pool_open(struct pool *p, const char *url, int n, int *from, int *to, struct pcmt_err *err)
+{
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->all = calloc((size_t)n, sizeof(*p->all));
+	p->idle = calloc((size_t)n, sizeof(*p->idle));
+	if (!p->all || !p->idle)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		if (!(p->all[i] = store_open(url, err)))
+			return -1;
+		p->n++;
+		if (i == 0 && p->all[0]->ops->migrate(p->all[0], from, to, err))
+			return -1;
+		p->idle[p->nidle++] = p->all[i];
+	}
+	return 0;
+}
+
+int http_server_start(const struct http_server_opts *o, struct http_server **out, struct pcmt_err *err)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+
+	*out = NULL;
+	if (!srv)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	snprintf(srv->web_dir, sizeof(srv->web_dir), "%s", o->web_dir ? o->web_dir : "");
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (o->port < 0 || o->port > 65535) {
+		err_set(err, ERR_BAD_REQUEST, "port", "port must be 0..65535");
+		goto fail;
+	}
+	if (inet_pton(AF_INET, o->bind, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)o->port);
+		sa = (struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, o->bind, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)o->port);
+		sa = (struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		err_set(err, ERR_BAD_REQUEST, "bind", "--bind must be an IPv4 or IPv6 address");
+		goto fail;
+	}
+	if (pool_open(&srv->pool, o->db_url, o->threads, &srv->schema_from, &srv->schema_to, err))
+		goto fail_pool;
+	json_object_seed(0); /* before any thread builds an object */
+	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+				  MHD_OPTION_SOCK_ADDR, sa,
+				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				  MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
+				  MHD_OPTION_END);
+	if (!srv->d) {
+		err_set(err, ERR_UNAVAILABLE, "port", "cannot listen on %s port %d (in use, or not allowed)", o->bind,
+			o->port);
+		goto fail_pool;
+	}
+	info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : o->port;
+	*out = srv;
+	return 0;
+fail_pool:
+	pool_close(&srv->pool);
+fail:
+	free(srv);
+	return -1;
+}
+
+int http_server_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void http_server_schema(const struct http_server *srv, int *from, int *to)
+{
+	*from = srv->schema_from;
+	*to = srv->schema_to;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->d);
+	pool_close(&srv->pool);
+	free(srv);
+}
