@@ -1,0 +1,309 @@
+/* testlib.c: temporary databases with a small org-unit tree, a `pcmt serve` child on a free port,
+ * and HTTP through libcurl, for the store and API tests. */
+#define _XOPEN_SOURCE 700
+#include "testlib.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/date.h"
+
+enum { START_WAIT_MS = 10000, STOP_WAIT_MS = 10000, RESP_MAX = 64 << 20 };
+
+/* ---- temporary directories ------------------------------------------------------------------ */
+
+int tl_tmp_init(struct tl_tmp *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "/tmp/pcmt-test-XXXXXX");
+	if (!mkdtemp(t->dir)) {
+		t->dir[0] = '\0';
+		return -1;
+	}
+	snprintf(t->db, sizeof(t->db), "%s/test.db", t->dir);
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	if (remove(path))
+		fprintf(stderr, "testlib: cannot remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+void tl_tmp_cleanup(struct tl_tmp *t)
+{
+	if (t->dir[0] && !getenv("PCMT_KEEP_TMP"))
+		nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t->dir[0] = '\0';
+}
+
+/* ---- a store with org units ----------------------------------------------------------------- */
+
+static const struct {
+	const char *code, *name, *kind, *parent;
+} units[] = {
+	{"VN", "Việt Nam", "nation", NULL},
+	{"40", "Tỉnh Nghệ An", "province", "VN"},
+	{"417", "Huyện Kỳ Sơn", "district", "40"},
+	{"16837", "Xã Nậm Cắn", "commune", "417"},
+	{"16822", "Xã Keng Đu", "commune", "417"},
+	{"415", "Huyện Quế Phong", "district", "40"},
+	{"16756", "Xã Tri Lễ", "commune", "415"}};
+
+struct store *tl_store_with_units(struct tl_tmp *t)
+{
+	struct pcmt_err err;
+	struct ent_ctx ctx = {date_today()};
+	struct store *s;
+
+	err_clear(&err);
+	if (tl_tmp_init(t))
+		return NULL;
+	if (!(s = store_open(t->db, &err)) || s->ops->migrate(s, NULL, NULL, &err))
+		goto fail;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		json_t *in = json_pack("{s:s, s:s, s:s}", "code", units[i].code, "name", units[i].name, "kind", units[i].kind);
+		json_t *rec = NULL;
+		int rc;
+
+		if (units[i].parent)
+			json_object_set_new(in, "parent_id", json_string(units[i].parent));
+		rc = ent_validate(&ent_orgunits, &ctx, in, 0, &rec, &err) ||
+		     s->ops->insert(s, &ent_orgunits, NULL, rec, NULL, &err);
+		json_decref(in);
+		json_decref(rec);
+		if (rc)
+			goto fail;
+	}
+	return s;
+fail:
+	fprintf(stderr, "testlib: cannot build the test store in %s: %s (%s)\n", t->db, err.message, err.field);
+	store_close(s);
+	return NULL;
+}
+
+int64_t tl_ou(struct store *s, const char *code)
+{
+	struct pcmt_err err;
+	struct ou_info ou;
+
+	err_clear(&err);
+	if (s->ops->ou_by_code(s, code, DATE_NONE, &ou, &err))
+		return 0;
+	return ou.id;
+}
+
+/* ---- a server ------------------------------------------------------------------------------- */
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static int read_port(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int port = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &port) != 1)
+		port = 0;
+	fclose(f);
+	return port;
+}
+
+int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env)
+{
+	static int serial;
+	const char *bin = getenv("PCMT_BIN");
+	char port_file[400];
+	int waited = 0, status;
+
+	memset(srv, 0, sizeof(srv[0]));
+	if (!bin || !*bin)
+		bin = PCMT_BIN;
+	snprintf(port_file, sizeof(port_file), "%s.port.%d.%d", db, (int)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_SEQ_CST));
+	unlink(port_file);
+	fflush(NULL);
+	srv->pid = fork();
+	if (srv->pid < 0)
+		return -1;
+	if (srv->pid == 0) {
+		if (extra_env)
+			putenv(strdup(extra_env));
+		execl(bin, "pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file, (char *)NULL);
+		fprintf(stderr, "testlib: cannot run %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	while (waited < START_WAIT_MS && !(srv->port = read_port(port_file))) {
+		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
+			fprintf(stderr, "testlib: pcmt serve exited before listening (status %d)\n", status);
+			srv->pid = 0;
+			return -1;
+		}
+		sleep_ms(20);
+		waited += 20;
+	}
+	unlink(port_file);
+	if (!srv->port) {
+		fprintf(stderr, "testlib: pcmt serve did not write its port within %d ms\n", START_WAIT_MS);
+		tl_server_stop(srv, 1);
+		return -1;
+	}
+	snprintf(srv->base, sizeof(srv->base), "http://127.0.0.1:%d", srv->port);
+	while (waited < START_WAIT_MS) {
+		struct tl_resp r;
+		int ok = tl_http(srv, "GET", "/api/v1/health", NULL, &r) == 0 && r.status == 200;
+
+		tl_resp_free(&r);
+		if (ok)
+			return 0;
+		sleep_ms(50);
+		waited += 50;
+	}
+	fprintf(stderr, "testlib: pcmt serve did not answer /api/v1/health within %d ms\n", START_WAIT_MS);
+	tl_server_stop(srv, 1);
+	return -1;
+}
+
+void tl_server_stop(struct tl_server *srv, int hard)
+{
+	int status, waited = 0;
+
+	if (srv->pid <= 0)
+		return;
+	kill(srv->pid, hard ? SIGKILL : SIGTERM);
+	while (waitpid(srv->pid, &status, WNOHANG) == 0) {
+		if (waited >= STOP_WAIT_MS) {
+			fprintf(stderr, "testlib: pcmt serve ignored SIGTERM for %d ms; killing it\n", STOP_WAIT_MS);
+			kill(srv->pid, SIGKILL);
+			waitpid(srv->pid, &status, 0);
+			break;
+		}
+		sleep_ms(10);
+		waited += 10;
+	}
+	if (!hard && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "testlib: pcmt serve exited with status %d\n", WEXITSTATUS(status));
+	srv->pid = 0;
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------------- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t on_data(char *p, size_t size, size_t n, void *cls)
+{
+	struct tl_resp *r = cls;
+	size_t add = size * n;
+	char *nb;
+
+	if (r->len + add > RESP_MAX || !(nb = realloc(r->body, r->len + add + 1)))
+		return 0;
+	memcpy(nb + r->len, p, add);
+	r->body = nb;
+	r->len += add;
+	r->body[r->len] = '\0';
+	return add;
+}
+
+int tl_http_ex(struct tl_server *srv, const char *method, const char *path, const char *const *headers,
+	       const char *body, size_t len, struct tl_resp *r)
+{
+	CURL *c;
+	struct curl_slist *hl = NULL;
+	char url[2048];
+	int has_ct = 0, rc = -1;
+	CURLcode cc;
+
+	memset(r, 0, sizeof(*r));
+	pthread_once(&curl_once, curl_init);
+	if (!(c = curl_easy_init()))
+		return -1;
+	snprintf(url, sizeof(url), "%s%s", srv->base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	for (int i = 0; headers && headers[i]; i++) {
+		if (!strncasecmp(headers[i], "Content-Type:", 13))
+			has_ct = 1;
+		hl = curl_slist_append(hl, headers[i]);
+	}
+	if (body) {
+		if (!has_ct)
+			hl = curl_slist_append(hl, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") || body)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (hl)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		if (r->len)
+			r->json = json_loadb(r->body, r->len, 0, NULL);
+		rc = 0;
+	} else {
+		r->status = 0;
+	}
+	if (!r->body)
+		r->body = calloc(1, 1);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int tl_http(struct tl_server *srv, const char *method, const char *path, const char *body, struct tl_resp *r)
+{
+	return tl_http_ex(srv, method, path, NULL, body, body ? strlen(body) : 0, r);
+}
+
+void tl_resp_free(struct tl_resp *r)
+{
+	free(r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *err_key(const struct tl_resp *r, const char *k)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(r->json, "error"), k));
+
+	return s ? s : "";
+}
+
+const char *tl_err_field(const struct tl_resp *r)
+{
+	return err_key(r, "field");
+}
+
+const char *tl_err_code(const struct tl_resp *r)
+{
+	return err_key(r, "code");
+}

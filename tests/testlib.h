@@ -48,6 +48,11 @@ struct tl_resp {
 /* method "GET"/"POST"/...; path begins with "/"; body may be NULL. Returns 0 when a response came. */
 int tl_http(struct tl_server *srv, const char *method, const char *path, const char *body,
 	    struct tl_resp *r);
+/* As tl_http, with extra request headers (a NULL-terminated list of "Name: value", or NULL) and a
+ * body of len bytes. A body is sent as Content-Type: application/json unless headers name another
+ * ("Content-Type:" with no value sends none). */
+int tl_http_ex(struct tl_server *srv, const char *method, const char *path, const char *const *headers,
+	       const char *body, size_t len, struct tl_resp *r);
 void tl_resp_free(struct tl_resp *r);
 /* The error.field / error.code of a JSON error body, or "" */
 const char *tl_err_field(const struct tl_resp *r);

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  --web DIR         static files for non-API paths (default " PCMT_SOURCE_DIR "/web)\n"
 	"  --port-file FILE  write the bound port to FILE once listening (for scripts and tests)\n";
 
+/* Bad option values are usage errors: exit 2 (cli_fail's 1, plus one). */
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
 	char *end;
@@ -76,11 +77,11 @@ static int run(int argc, char **argv)
 		case 'f': port_file = optarg; break;
 		case 'p':
 			if (parse_int(optarg, 0, 65535, &o.port))
-				return cli_fail("serve", "--port must be a number from 0 to 65535");
+				return cli_fail("serve", "--port must be a number from 0 to 65535") + 1;
 			break;
 		case 't':
 			if (parse_int(optarg, 1, 256, &o.threads))
-				return cli_fail("serve", "--threads must be a number from 1 to 256");
+				return cli_fail("serve", "--threads must be a number from 1 to 256") + 1;
 			break;
 		default:
 			return cli_usage(&cmd_serve);
