@@ -32,7 +32,9 @@ void *arena_alloc(struct arena *a, size_t n)
 	struct chunk *c;
 	size_t need = (n + 15) & ~(size_t)15, sz;
 
-	if (!a || need < n || a->total + need > a->cap)
+	/* Compare against what is left rather than total + need, which can wrap; and keep the
+	 * chunk size below PTRDIFF_MAX so that sizeof(*c) + sz cannot wrap either. */
+	if (!a || need < n || need > a->cap - a->total || need > PTRDIFF_MAX - sizeof(*c))
 		return NULL;
 	c = a->head;
 	if (!c || c->size - c->used < need) {
