@@ -26,7 +26,9 @@ int nid_check(const char *s, const char *sex, int32_t dob, struct nid_info *info
 	size_t n = s ? strlen(s) : 0;
 	struct nid_info ni = {0};
 	int d4, yy, y, m, d;
-	static const int century[] = {1900, 1900, 2000, 2000, 2100, 2100, 2200, 2200, 1800, 1800};
+	/* Circular 07/2016/TT-BCA art. 7 (kept by 59/2021): 0-1 the 20th century, 2-3 the 21st, 4-5 the
+	 * 22nd, 6-7 the 23rd, 8-9 the 24th; even male, odd female. 8-9 are not the 1800s. */
+	static const int century[] = {1900, 1900, 2000, 2000, 2100, 2100, 2200, 2200, 2300, 2300};
 
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
