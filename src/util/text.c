@@ -14,7 +14,10 @@ int text_valid(const char *s, size_t n)
 
 	while (n > 0) {
 		k = utf8proc_iterate(p, (utf8proc_ssize_t)n, &cp);
-		if (k <= 0 || cp == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7f)
+		/* C1 controls (U+0080..U+009F) too: no text contains them, they arrive from cp1252 read as
+		 * Latin-1 (U+0093/U+0094 for quotes) and U+009B is a terminal escape. */
+		if (k <= 0 || cp == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    (cp >= 0x7f && cp <= 0x9f))
 			return 0;
 		p += k;
 		n -= (size_t)k;

@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-/* 1 if s[0..n) is valid UTF-8 without NUL bytes or C0 control characters other than tab/newline. */
+/* 1 if s[0..n) is valid UTF-8 without NUL bytes, DEL, or C0/C1 control characters other than tab,
+ * newline and carriage return. */
 int text_valid(const char *s, size_t n);
 /* NFC form of s, malloc'd (caller frees); NULL on invalid UTF-8 or out of memory. */
 char *text_nfc(const char *s);
