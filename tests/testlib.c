@@ -182,7 +182,7 @@ int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env
 
 void tl_server_stop(struct tl_server *srv, int hard)
 {
-	int status, waited = 0;
+	int status = 0, waited = 0;
 
 	if (srv->pid <= 0)
 		return;
@@ -197,9 +197,11 @@ void tl_server_stop(struct tl_server *srv, int hard)
 		sleep_ms(10);
 		waited += 10;
 	}
-	if (!hard && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		fprintf(stderr, "testlib: pcmt serve exited with status %d\n", WEXITSTATUS(status));
 	srv->pid = 0;
+	/* A clean stop exits 0; anything else (a sanitizer report, a crash) fails the test. */
+	if (!hard && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		fail_msg("pcmt serve did not stop cleanly: %s %d", WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
 /* ---- HTTP ----------------------------------------------------------------------------------- */

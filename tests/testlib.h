@@ -36,7 +36,8 @@ struct tl_server {
 /* Starts `pcmt serve --db DB --port 0 --port-file F` and waits until it answers /api/v1/health.
  * extra_env: NULL or "NAME=VALUE" to add to its environment. */
 int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env);
-/* SIGTERM (or SIGKILL when hard) and wait. */
+/* SIGTERM (or SIGKILL when hard) and wait. A soft stop that does not end in exit status 0 (a crash,
+ * a sanitizer report) fails the running test. */
 void tl_server_stop(struct tl_server *srv, int hard);
 
 struct tl_resp {
