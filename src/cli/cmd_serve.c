@@ -1,5 +1,6 @@
 /* cmd_serve.c: `pcmt serve`: migrates the database, serves the JSON API and the web UI until SIGINT
  * or SIGTERM, then stops cleanly (requests in flight finish, store handles close). */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ static int run(int argc, char **argv)
 	struct pcmt_err err;
 	sigset_t sigs;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned char addr[16];
 	int c, sig = 0, rc = 1;
 
 	o.threads = ncpu > 0 && ncpu < 64 ? 2 * (int)ncpu : 4;
@@ -89,6 +91,8 @@ static int run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(&cmd_serve);
+	if (inet_pton(AF_INET, o.bind, &addr) != 1 && inet_pton(AF_INET6, o.bind, &addr) != 1)
+		return cli_fail("serve", "--bind must be an IPv4 or IPv6 address such as 127.0.0.1 or ::1") + 1;
 	o.db_url = cli_db(db);
 
 	/* Block the stop signals before any server thread exists, so that only sigwait() sees them. */
@@ -101,12 +105,15 @@ static int run(int argc, char **argv)
 
 	err_clear(&err);
 	if (http_server_start(&o, &srv, &err))
-		return cli_fail("serve", "%s: %s", o.db_url, err.message);
+		return cli_fail("serve", "%s", err.message);
 	if (port_file && write_port_file(port_file, http_server_port(srv))) {
 		cli_fail("serve", "cannot write the port file %s", port_file);
 		goto out;
 	}
-	printf("pcmt: serving %s on http://%s:%d\n", o.db_url, o.bind, http_server_port(srv));
+	if (strchr(o.bind, ':'))
+		printf("pcmt: serving %s on http://[%s]:%d\n", o.db_url, o.bind, http_server_port(srv));
+	else
+		printf("pcmt: serving %s on http://%s:%d\n", o.db_url, o.bind, http_server_port(srv));
 	fflush(stdout);
 	if (sigwait(&sigs, &sig))
 		cli_fail("serve", "sigwait failed");

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct pool {
 
 struct http_server {
 	struct MHD_Daemon *d;
+	atomic_int listening; /* MHD's own log is quiet until then: start errors are ours, one line */
 	struct pool pool;
 	char web_dir[4096];
 	int port;
@@ -512,6 +514,17 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 
 /* ---- start and stop ------------------------------------------------------------------------- */
 
+/* libmicrohttpd's messages (its own format strings, not client data) once the server is up. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct http_server *srv = cls;
+
+	if (!atomic_load(&srv->listening))
+		return;
+	fputs("pcmt serve: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 static int pool_open(struct pool *p, const char *url, int n, int *from, int *to, struct pcmt_err *err)
 {
 	pthread_mutex_init(&p->mu, NULL);
@@ -524,8 +537,12 @@ static int pool_open(struct pool *p, const char *url, int n, int *from, int *to,
 		if (!(p->all[i] = store_open(url, err)))
 			return -1;
 		p->n++;
-		if (i == 0 && p->all[0]->ops->migrate(p->all[0], from, to, err))
-			return -1;
+		if (i == 0 && p->all[0]->ops->migrate(p->all[0], from, to, err)) {
+			char msg[sizeof(err->message)];
+
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			return err_set(err, err->code, err->field, "cannot migrate %s: %s", url, msg);
+		}
 		p->idle[p->nidle++] = p->all[i];
 	}
 	return 0;
@@ -573,6 +590,7 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				  MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 				  MHD_OPTION_END);
 	if (!srv->d) {
 		err_set(err, ERR_UNAVAILABLE, "port", "cannot listen on %s port %d (in use, or not allowed)", o->bind,
@@ -581,6 +599,7 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	}
 	info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : o->port;
+	atomic_store(&srv->listening, 1);
 	*out = srv;
 	return 0;
 fail_pool:
