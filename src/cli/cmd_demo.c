@@ -1,9 +1,128 @@
-/* cmd_demo.c: placeholder until the subcommand lands. */
+/* cmd_demo.c: `pcmt demo`: creates a deterministic demonstration database: the country's org units
+ * and Nghệ An province before the 2025 reform, with facilities, persons and their histories.
+ * The generator is src/demo/demo.c; this file parses options and prints the summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli/cli.h"
+#include "demo/demo.h"
+#include "util/date.h"
+
+static const char usage[] =
+	"usage: pcmt demo --db URL [--scale small|province] [--seed N] [--units FILE]\n\n"
+	"Creates (or migrates) the database and fills it, in one transaction, with a demonstration of\n"
+	"Nghệ An province (code 40) as it was before the 2025 reform: its real 20 districts and 412\n"
+	"communes, health stations, rehabilitation facilities, methadone and counselling points, and\n"
+	"persons with classifications, determinations, management records, drug tests, treatments and\n"
+	"reintegration support from 2021-01-01 to today (PCMT_TODAY=YYYY-MM-DD fixes \"today\").\n"
+	"About two thirds of the communes meet the drug-free criteria today.\n\n"
+	"  --scale small      about 600 persons\n"
+	"  --scale province   about 6,000 persons (default)\n"
+	"  --seed N           random seed (default 1); the same seed gives the same data\n"
+	"  --units FILE       org units to import first (TSV or official JSON, as `pcmt orgunits\n"
+	"                     import`); default: the 2025-03-01 list built into pcmt\n\n"
+	"The database must hold no persons or facilities yet. Exit status 0 on success, 1 on error.\n";
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void summary(const struct demo_opts *o, const struct demo_stats *st, double secs)
+{
+	char today[DATE_BUFSZ];
+	const struct units_counts *u = &st->units;
+
+	printf("demo: Nghệ An (40) before the 2025 reform, seed %" PRIu64 ", scale %s, today %s\n", o->seed,
+	       o->scale == DEMO_SMALL ? "small" : "province", date_format(st->today, today));
+	printf("  org units added     %d nation, %d provinces, %d districts, %d communes (%d already present)\n",
+	       u->added[0], u->added[1], u->added[2], u->added[3],
+	       u->skipped[0] + u->skipped[1] + u->skipped[2] + u->skipped[3]);
+	printf("  province            %d districts, %d communes\n", st->districts, st->communes);
+	printf("  facilities          %d health stations (%d qualified), %d public + %d private rehab, "
+	       "%d methadone points, %d counselling points\n",
+	       st->stations, st->stations_qualified, st->rehab_public, st->rehab_private, st->ost_points,
+	       st->counselling_points);
+	printf("  persons             %d (%d citizen ID, %d old ID, %d none; %d double registrations)\n",
+	       st->persons, st->with_cccd, st->with_cmnd, st->without_id, st->double_registrations);
+	printf("  held today          %d addicts, %d illegal users, %d post-rehab, %d psychosis signs, %d released\n",
+	       st->current[0], st->current[1], st->current[2], st->current[3], st->current[4]);
+	printf("  classifications     %d\n", st->classifications);
+	printf("  determinations      %d\n", st->determinations);
+	printf("  records             %d (%d open)\n", st->records, st->records_open);
+	printf("  tests               %d (%d positive)\n", st->tests, st->tests_positive);
+	printf("  treatments          %d (%d ongoing)\n", st->treatments, st->treatments_ongoing);
+	printf("  support             %d (%d loans, %" PRId64 " VND)\n", st->support, st->loans, st->loans_vnd);
+	printf("  drug-free today     %d of %d communes planned, %d by the demo's own check\n", st->planned_free,
+	       st->communes, st->checked_free);
+	printf("  time                %.1f s\n", secs);
+}
 
 static int run(int argc, char **argv)
 {
-	return cli_fail("demo", "not implemented yet");
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"scale", required_argument, 0, 's'},
+					     {"seed", required_argument, 0, 'S'},
+					     {"units", required_argument, 0, 'u'},
+					     {0, 0, 0, 0}};
+	struct demo_opts o = {DEMO_PROVINCE, 1, NULL};
+	struct demo_stats st;
+	struct pcmt_err err;
+	const char *db = NULL;
+	struct store *s;
+	double t0 = now_seconds();
+	char *end;
+	int c, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			if (!strcmp(optarg, "small"))
+				o.scale = DEMO_SMALL;
+			else if (!strcmp(optarg, "province"))
+				o.scale = DEMO_PROVINCE;
+			else
+				return cli_fail("demo", "--scale must be small or province");
+			break;
+		case 'S':
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || optarg[0] == '-')
+				return cli_fail("demo", "--seed must be a non-negative whole number");
+			break;
+		case 'u':
+			o.units_path = optarg;
+			break;
+		default:
+			return cli_usage(&cmd_demo);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(&cmd_demo);
+	err_clear(&err);
+	if (!(s = cli_open(cli_db(db), 1)))
+		return 1;
+	if (demo_run(s, &o, &st, &err)) {
+		cli_fail("demo", "%s", err.message);
+		goto out;
+	}
+	summary(&o, &st, now_seconds() - t0);
+	rc = 0;
+out:
+	store_close(s);
+	return rc;
 }
 
-const struct cmd cmd_demo = {"demo", "(not yet)", "usage: pcmt demo\n", run};
+const struct cmd cmd_demo = {"demo", "create a demonstration database (Nghệ An province, deterministic)", usage, run};

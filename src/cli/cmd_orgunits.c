@@ -128,8 +128,11 @@ static int do_list(int argc, char **argv)
 	if (!(s = cli_open(cli_db(db), 0)))
 		return 1;
 	if (parent) {
-		if (s->ops->ou_by_code(s, parent, DATE_NONE, &oi, &err))
+		if (s->ops->ou_by_code(s, parent, DATE_NONE, &oi, &err)) {
+			if (err.code == ERR_NOT_FOUND)
+				err_set(&err, ERR_NOT_FOUND, "parent", "--parent: no org unit has the code %s", parent);
 			goto fail;
+		}
 		q.eq[q.neq].field = "parent_id";
 		q.eq[q.neq++].value = json_integer(oi.id);
 	}

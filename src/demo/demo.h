@@ -1,0 +1,41 @@
+/* demo.h: a deterministic demonstration province: Nghệ An (code 40) as it was before the 2025
+ * reform, with facilities and persons whose histories run from 2021-01-01 to "today" (date_today(),
+ * PCMT_TODAY in tests). The same seed gives the same rows, byte for byte; every row goes through
+ * ent_validate and ops->insert, so the demo obeys the rules the API enforces. */
+#ifndef PCMT_DEMO_H
+#define PCMT_DEMO_H
+
+#include <stdint.h>
+
+#include "demo/units.h"
+#include "store/store.h"
+
+enum demo_scale { DEMO_SMALL, DEMO_PROVINCE };
+
+struct demo_opts {
+	enum demo_scale scale;  /* small: about 600 persons; province: about 6,000 */
+	uint64_t seed;
+	const char *units_path; /* org units to import first; NULL: the list built into the binary */
+};
+
+/* What was written, for the summary `pcmt demo` prints. */
+struct demo_stats {
+	int32_t today;
+	struct units_counts units;
+	int districts, communes;                         /* of the demo province */
+	int stations, stations_qualified, rehab_public, rehab_private, ost_points, counselling_points;
+	int persons, with_cccd, with_cmnd, without_id, double_registrations;
+	int classifications, determinations, records, records_open, tests, tests_positive;
+	int treatments, treatments_ongoing, support, loans;
+	int64_t loans_vnd;
+	int current[5];      /* persons holding each classification today, in en_classification order */
+	int planned_free;    /* communes generated to meet the drug-free criteria today */
+	int checked_free;    /* communes that meet them by the demo's own reading of RULES.md */
+};
+
+/* Migrated, empty store expected (persons or facilities present: ERR_CONFLICT). Imports the org
+ * units, then generates and inserts the province in ONE transaction; on any error it rolls back
+ * and nothing is written. Fills *st. */
+int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, struct pcmt_err *err);
+
+#endif
