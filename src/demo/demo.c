@@ -258,9 +258,11 @@ static void close_ev(struct gen *g, struct person *p, int i, int32_t when, const
 {
 	struct ev *e = ev_at(g, p, i);
 
-	if (i < 0)
+	/* an end that would fall on or after today has not happened yet: the event stays open (a record
+	 * closed today would no longer count as open today while its classification still held) */
+	if (i < 0 || when >= g->T)
 		return;
-	e->b = max32(min32(when, g->T), e->a);
+	e->b = max32(when, e->a);
 	e->result = reason;
 	if (p->cur_cls == i)
 		p->cur_cls = -1;
@@ -1200,7 +1202,7 @@ static int seat_of(struct gen *g, const char *dc, int nth)
 
 static void plan_facilities(struct gen *g)
 {
-	int32_t q0 = date_from_ymd(2022, 3, 1), q1 = min32(date_from_ymd(2024, 12, 31), g->T);
+	int32_t q1 = min32(date_from_ymd(2024, 12, 31), g->T), q0 = min32(date_from_ymd(2022, 3, 1), q1);
 	char name[512], pname[96];
 	int k;
 
