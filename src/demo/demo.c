@@ -1017,10 +1017,42 @@ static const char *basis_text(const struct ev *e, char *buf, size_t n)
 	return buf;
 }
 
+/* Who gave the support, and a note where it helps: the commune's counselling point (else its
+ * people's committee), the district's vocational centre with the trade, the social policy bank. */
+static void set_support_text(struct gen *g, const struct commune *c, const struct ev *e, json_t *o)
+{
+	const struct district *di = &g->d[c->d];
+	char buf[300];
+
+	if (!strcmp(e->kind, "counselling")) {
+		if (c->counselling >= 0) {
+			set_str(o, "provider", g->f[c->counselling].name);
+		} else {
+			snprintf(buf, sizeof(buf), "UBND %s", c->lname);
+			set_str(o, "provider", buf);
+		}
+	} else if (!strcmp(e->kind, "vocational_training")) {
+		struct rng r = {(uint64_t)e->extra};
+
+		snprintf(buf, sizeof(buf), "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên %s", di->lname);
+		set_str(o, "provider", buf);
+		set_str(o, "note", names_trade(&r));
+	} else if (!strcmp(e->kind, "job_placement")) {
+		set_str(o, "provider", "Trung tâm Dịch vụ việc làm Nghệ An");
+	} else if (!strcmp(e->kind, "loan")) {
+		snprintf(buf, sizeof(buf), "Ngân hàng Chính sách xã hội %s", di->lname);
+		set_str(o, "provider", buf);
+		json_object_set_new(o, "amount_vnd", json_integer(e->amount));
+		set_str(o, "note", e->extra % 2 ? "Vay vốn phát triển chăn nuôi, trồng trọt" : "Vay vốn kinh doanh nhỏ");
+	} else {
+		set_str(o, "provider", "Hội Liên hiệp Phụ nữ, Đoàn Thanh niên");
+		set_str(o, "note", "Hỗ trợ nhu yếu phẩm, kết nối gia đình");
+	}
+}
+
 static json_t *ev_json(struct gen *g, const struct person *p, const struct ev *e, const struct entity_def **ent)
 {
 	const struct commune *c = &g->c[p->commune];
-	const struct district *di = &g->d[c->d];
 	json_t *o = json_pack("{s:I}", "person_id", (json_int_t)p->id);
 	char buf[300];
 
@@ -1087,30 +1119,7 @@ static json_t *ev_json(struct gen *g, const struct person *p, const struct ev *e
 		*ent = &ent_support;
 		set_str(o, "kind", e->kind);
 		set_date(o, "support_date", e->a);
-		if (!strcmp(e->kind, "counselling")) {
-			if (c->counselling >= 0)
-				set_str(o, "provider", g->f[c->counselling].name);
-			else
-				set_str(o, "provider", (snprintf(buf, sizeof(buf), "UBND %s", c->lname), buf));
-		} else if (!strcmp(e->kind, "vocational_training")) {
-			set_str(o, "provider", (snprintf(buf, sizeof(buf),
-							 "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên %s",
-							 di->lname), buf));
-			{
-				struct rng r = {(uint64_t)e->extra};
-
-				set_str(o, "note", names_trade(&r));
-			}
-		} else if (!strcmp(e->kind, "job_placement")) {
-			set_str(o, "provider", "Trung tâm Dịch vụ việc làm Nghệ An");
-		} else if (!strcmp(e->kind, "loan")) {
-			set_str(o, "provider", (snprintf(buf, sizeof(buf), "Ngân hàng Chính sách xã hội %s", di->lname), buf));
-			json_object_set_new(o, "amount_vnd", json_integer(e->amount));
-			set_str(o, "note", e->extra % 2 ? "Vay vốn phát triển chăn nuôi, trồng trọt" : "Vay vốn kinh doanh nhỏ");
-		} else {
-			set_str(o, "provider", "Hội Liên hiệp Phụ nữ, Đoàn Thanh niên");
-			set_str(o, "note", "Hỗ trợ nhu yếu phẩm, kết nối gia đình");
-		}
+		set_support_text(g, c, e, o);
 		break;
 	}
 	return o;
