@@ -124,7 +124,19 @@ static void test_sigkill_loses_no_acknowledged_write(void **state)
 			w[i].no = i;
 			assert_int_equal(pthread_create(&th[i], NULL, write_loop, &w[i]), 0);
 		}
-		usleep(150000 + (useconds_t)(rand() % 400000)); /* let writes flow, then kill mid-stream */
+		/* let writes flow (on a loaded machine the first ones may take a while), then kill at a
+		 * random moment in the middle of the stream */
+		for (int waited = 0; waited < 400; waited++) {
+			int n;
+
+			pthread_mutex_lock(&sh->mu);
+			n = sh->nack - before;
+			pthread_mutex_unlock(&sh->mu);
+			if (n >= 20)
+				break;
+			usleep(50000);
+		}
+		usleep((useconds_t)(rand() % 300000));
 		tl_server_stop(&srv, 1);
 		for (int i = 0; i < WRITERS; i++)
 			pthread_join(th[i], NULL);
