@@ -77,8 +77,8 @@ static const struct {
 
 /* ---- in-memory plan ------------------------------------------------------------------------- */
 
-enum { CL_ADDICT, CL_USER, CL_POST, CL_PSYCH, CL_RELEASED, CL_N };
-static const char *const cl_code[CL_N] = {"addict", "illegal_user", "post_rehab", "psychosis", "released"};
+enum { DCL_ADDICT, DCL_USER, DCL_POST, DCL_PSYCH, DCL_RELEASED, DCL_N };
+static const char *const cl_code[DCL_N] = {"addict", "illegal_user", "post_rehab", "psychosis", "released"};
 
 enum ev_type { EV_CLASS, EV_DET, EV_REC, EV_TEST, EV_TREAT, EV_SUPPORT };
 
@@ -320,7 +320,7 @@ static int det_facility(struct gen *g, struct person *p, int32_t d)
 static void detect_user(struct gen *g, struct person *p, struct rng *r, int32_t s)
 {
 	add_test(g, p, r, s, rng_chance(r, 600) ? "sudden" : "on_request", 1, 1);
-	add_class(g, p, CL_USER, s, B_POSTEST);
+	add_class(g, p, DCL_USER, s, B_POSTEST);
 	/* the commune chair decides within 3 working days of the positive result */
 	add_rec(g, p, "illegal_user", s + rng_range(r, 1, 3));
 }
@@ -336,7 +336,7 @@ static void determine(struct gen *g, struct person *p, struct rng *r, int32_t d,
 	ev_at(g, p, i)->fac = det_facility(g, p, d);
 	ev_at(g, p, i)->result = "addicted";
 	ev_at(g, p, i)->group = p->group;
-	add_class(g, p, CL_ADDICT, d, b);
+	add_class(g, p, DCL_ADDICT, d, b);
 	add_rec(g, p, "addict", d + rng_range(r, 0, 5));
 }
 
@@ -412,7 +412,7 @@ static void add_support(struct gen *g, struct person *p, struct rng *r, const ch
  * 73/2021 art. 40), support while managed. relapse != DATE_NONE ends it early. */
 static void post_phase(struct gen *g, struct person *p, struct rng *r, int32_t c, int months, int32_t relapse)
 {
-	int cls = add_class(g, p, CL_POST, min32(c + 1, g->T), B_DONE);
+	int cls = add_class(g, p, DCL_POST, min32(c + 1, g->T), B_DONE);
 	int rec = add_rec(g, p, "post_rehab", c + rng_range(r, 1, 5));
 	int32_t o = ev_at(g, p, rec)->a, end = date_add_months(o, months), until;
 
@@ -582,7 +582,7 @@ static void path_psychosis(struct gen *g, struct person *p, struct rng *r)
 	int cls, rec;
 
 	add_test(g, p, r, s, "sudden", 1, 1);
-	cls = add_class(g, p, CL_PSYCH, s, B_PSYCH);
+	cls = add_class(g, p, DCL_PSYCH, s, B_PSYCH);
 	rec = add_rec(g, p, "illegal_user", s + rng_range(r, 1, 3));
 	if (!current) {
 		int32_t e = date_add_months(ev_at(g, p, rec)->a, 12);
@@ -603,7 +603,7 @@ static void path_released(struct gen *g, struct person *p, struct rng *r)
 		close_ev(g, p, p->cur_rec, jail, "imprisoned");
 		close_ev(g, p, p->cur_cls, jail, NULL);
 	}
-	add_class(g, p, CL_RELEASED, rel, B_RELEASED);
+	add_class(g, p, DCL_RELEASED, rel, B_RELEASED);
 	for (int k = rng_below(r, 3); k > 0; k--)
 		add_test(g, p, r, rdate(r, rel + 7, T), "on_request", 0, 0);
 }
@@ -612,17 +612,17 @@ static void plan_history(struct gen *g, int i)
 {
 	/* Aimed at a final mix of about 45% addicts, 30% illegal users, 15% post-rehab, 3% psychosis
 	 * signs, 7% released: some addicts' histories end post-rehab, so addicts are drawn more often. */
-	static const int w[CL_N] = {530, 300, 90, 30, 70};
+	static const int w[DCL_N] = {530, 300, 90, 30, 70};
 	struct person *p = &g->p[i];
 	struct rng r = rng_stream(g->seed, RS_HISTORY, (uint64_t)i);
 
 	p->cur_cls = p->cur_rec = -1;
-	p->final = p->seed_fail ? (rng_chance(&r, 600) ? CL_ADDICT : CL_USER) : rng_pick(&r, w, CL_N);
+	p->final = p->seed_fail ? (rng_chance(&r, 600) ? DCL_ADDICT : DCL_USER) : rng_pick(&r, w, DCL_N);
 	switch (p->final) {
-	case CL_ADDICT: path_addict(g, p, &r, p->seed_fail); break;
-	case CL_USER: path_user(g, p, &r, p->seed_fail); break;
-	case CL_POST: path_post(g, p, &r); break;
-	case CL_PSYCH: path_psychosis(g, p, &r); break;
+	case DCL_ADDICT: path_addict(g, p, &r, p->seed_fail); break;
+	case DCL_USER: path_user(g, p, &r, p->seed_fail); break;
+	case DCL_POST: path_post(g, p, &r); break;
+	case DCL_PSYCH: path_psychosis(g, p, &r); break;
 	default: path_released(g, p, &r); break;
 	}
 }
@@ -636,7 +636,7 @@ static int held_on(const struct person *p, int32_t T, int *idx)
 		if (e->type == EV_CLASS && !e->deleted && e->a <= T && (e->b == DATE_NONE || e->b >= T)) {
 			if (idx)
 				*idx = i;
-			for (int k = 0; k < CL_N; k++)
+			for (int k = 0; k < DCL_N; k++)
 				if (!strcmp(e->kind, cl_code[k]))
 					return k;
 		}
@@ -737,8 +737,8 @@ static void comply(struct gen *g, int i)
 	int32_t T = g->T, cut = p->mode == M_STALE ? T - 35 : T - 30, last;
 	int j;
 
-	if (p->current != CL_ADDICT && p->current != CL_USER && p->current != CL_PSYCH) {
-		int rec = p->current == CL_POST ? open_record(p, T) : -1;
+	if (p->current != DCL_ADDICT && p->current != DCL_USER && p->current != DCL_PSYCH) {
+		int rec = p->current == DCL_POST ? open_record(p, T) : -1;
 
 		/* post-rehab: tested at least once during management (criterion 3) */
 		if (rec >= 0) {
@@ -795,9 +795,9 @@ static void adjust_commune(struct gen *g, int k, int *buf, int cap)
 	int half = cap / 2;
 
 	/* current addicts in buf[0..na), every currently tested person in tested[0..nt) */
-	na = currents(g, k, CL_ADDICT, buf, half);
-	for (int cl = CL_ADDICT; cl <= CL_PSYCH; cl++) {
-		if (cl == CL_POST)
+	na = currents(g, k, DCL_ADDICT, buf, half);
+	for (int cl = DCL_ADDICT; cl <= DCL_PSYCH; cl++) {
+		if (cl == DCL_POST)
 			continue;
 		nt += currents(g, k, cl, tested + nt, half - nt);
 	}
@@ -829,7 +829,7 @@ static void adjust_commune(struct gen *g, int k, int *buf, int cap)
 		p->mode = x < 650 ? M_OK : x < 850 && !key_test_after(p, T - 35) ? M_STALE : M_POSITIVE;
 	}
 	{
-		int posts[64], npost = currents(g, k, CL_POST, posts, N(posts));
+		int posts[64], npost = currents(g, k, DCL_POST, posts, N(posts));
 		int w[F_N] = {0, 300, 350, na >= 10 ? 150 : 0, 100, npost ? 130 : 0};
 		int who = nt ? tested[rng_below(&r, nt)] : -1;
 
@@ -894,12 +894,12 @@ static int meets_criteria(struct gen *g, int k)
 		struct person *p = &g->p[i];
 		int cl = p->current, rec, lt = -1;
 
-		if (p->commune != k || cl < 0 || cl == CL_RELEASED)
+		if (p->commune != k || cl < 0 || cl == DCL_RELEASED)
 			continue;
 		rec = open_record(p, T);
 		if (rec < 0)
 			return 0;
-		if (cl == CL_POST) {
+		if (cl == DCL_POST) {
 			int tested = 0, supported = 0;
 
 			for (int j = 0; j < p->nev; j++) {
@@ -920,7 +920,7 @@ static int meets_criteria(struct gen *g, int k)
 		}
 		if (lt < 0 || p->ev[lt].a < T - 30 || strcmp(p->ev[lt].result, "negative"))
 			return 0;
-		if (cl == CL_ADDICT) {
+		if (cl == DCL_ADDICT) {
 			if (ongoing_treatment(p, T) < 0)
 				return 0;
 			ncomm += in_community(p, T);

@@ -55,7 +55,8 @@ struct snap_person {
 	struct snap_det *det;     /* sorted by date */
 	struct snap_treat *treat; /* sorted by start */
 	struct snap_sup *sup;     /* sorted by date */
-	struct snap_test *test;   /* sorted by date, positive before negative on the same day */
+	struct snap_test *test;   /* sorted by date; on one day negatives first, so a day's last test
+				     is positive if any test that day was */
 };
 
 struct snap_ou {
@@ -111,6 +112,10 @@ void snap_person_free(struct snap_person *p);
 /* Sorts p's events and puts p in the image (replacing the person with the same id, and moving it
  * between communes' member lists). Takes ownership of p. */
 int snap_person_put(struct snap *s, struct snap_person *p);
+/* The person in the image, for appending events during a bulk load (NULL when unknown). */
+struct snap_person *snap_person_mut(struct snap *s, int64_t id);
+/* Sorts every person's events: after a bulk load through snap_person_mut. */
+void snap_sort_all(struct snap *s);
 /* Removes a person (after a delete). */
 void snap_person_drop(struct snap *s, int64_t id);
 /* Links org units into a tree (after all snap_ou_add). Returns -1 on out of memory. */

@@ -151,4 +151,50 @@ static const char m1[] =
 	"  updated_at TEXT NOT NULL);"
 	"CREATE INDEX support_person ON support(person_id, support_date);";
 
-const char *const sqlite_migrations[] = {m1, NULL};
+static const char m2[] =
+	/* the rulebook: dated parameters (src/domain/rules.h) */
+	"CREATE TABLE rule ("
+	"  code TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  unit TEXT NOT NULL,"
+	"  effective_from TEXT NOT NULL,"
+	"  confirmed INTEGER NOT NULL CHECK (confirmed IN (0,1)),"
+	"  source TEXT NOT NULL,"
+	"  note TEXT,"
+	"  PRIMARY KEY (code, effective_from));"
+	/* Every committed write to person-level data leaves the person's id here, in the same
+	 * transaction, whoever wrote it (this server, another one, a CLI import): the live snapshot
+	 * replays it to stay in step. person_id 0 marks org-unit and facility writes. */
+	"CREATE TABLE change_log ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  person_id INTEGER NOT NULL,"
+	"  tbl TEXT NOT NULL);"
+	"CREATE TRIGGER person_ai AFTER INSERT ON person BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.id, 'person'); END;"
+	"CREATE TRIGGER person_au AFTER UPDATE ON person BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.id, 'person'); INSERT INTO change_log (person_id, tbl) SELECT OLD.id, 'person' WHERE OLD.id <> NEW.id; END;"
+	"CREATE TRIGGER person_ad AFTER DELETE ON person BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.id, 'person'); END;"
+	"CREATE TRIGGER classification_ai AFTER INSERT ON classification BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'classification'); END;"
+	"CREATE TRIGGER classification_au AFTER UPDATE ON classification BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'classification'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, 'classification' WHERE OLD.person_id <> NEW.person_id; END;"
+	"CREATE TRIGGER classification_ad AFTER DELETE ON classification BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'classification'); END;"
+	"CREATE TRIGGER determination_ai AFTER INSERT ON determination BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'determination'); END;"
+	"CREATE TRIGGER determination_au AFTER UPDATE ON determination BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'determination'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, 'determination' WHERE OLD.person_id <> NEW.person_id; END;"
+	"CREATE TRIGGER determination_ad AFTER DELETE ON determination BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'determination'); END;"
+	"CREATE TRIGGER mgmt_record_ai AFTER INSERT ON mgmt_record BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'mgmt_record'); END;"
+	"CREATE TRIGGER mgmt_record_au AFTER UPDATE ON mgmt_record BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'mgmt_record'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, 'mgmt_record' WHERE OLD.person_id <> NEW.person_id; END;"
+	"CREATE TRIGGER mgmt_record_ad AFTER DELETE ON mgmt_record BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'mgmt_record'); END;"
+	"CREATE TRIGGER drug_test_ai AFTER INSERT ON drug_test BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'drug_test'); END;"
+	"CREATE TRIGGER drug_test_au AFTER UPDATE ON drug_test BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'drug_test'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, 'drug_test' WHERE OLD.person_id <> NEW.person_id; END;"
+	"CREATE TRIGGER drug_test_ad AFTER DELETE ON drug_test BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'drug_test'); END;"
+	"CREATE TRIGGER treatment_ai AFTER INSERT ON treatment BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'treatment'); END;"
+	"CREATE TRIGGER treatment_au AFTER UPDATE ON treatment BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'treatment'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, 'treatment' WHERE OLD.person_id <> NEW.person_id; END;"
+	"CREATE TRIGGER treatment_ad AFTER DELETE ON treatment BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'treatment'); END;"
+	"CREATE TRIGGER support_ai AFTER INSERT ON support BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'support'); END;"
+	"CREATE TRIGGER support_au AFTER UPDATE ON support BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'support'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, 'support' WHERE OLD.person_id <> NEW.person_id; END;"
+	"CREATE TRIGGER support_ad AFTER DELETE ON support BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'support'); END;"
+	"CREATE TRIGGER org_unit_ai AFTER INSERT ON org_unit BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'org_unit'); END;"
+	"CREATE TRIGGER org_unit_au AFTER UPDATE ON org_unit BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'org_unit'); END;"
+	"CREATE TRIGGER org_unit_ad AFTER DELETE ON org_unit BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'org_unit'); END;"
+	"CREATE TRIGGER facility_ai AFTER INSERT ON facility BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'facility'); END;"
+	"CREATE TRIGGER facility_au AFTER UPDATE ON facility BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'facility'); END;"
+	"CREATE TRIGGER facility_ad AFTER DELETE ON facility BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'facility'); END;";
+
+const char *const sqlite_migrations[] = {m1, m2, NULL};

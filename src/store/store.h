@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 #include "domain/entity.h"
+#include "domain/rules.h"
+#include "domain/snap.h"
 #include "util/err.h"
 
 struct store;
@@ -103,6 +105,21 @@ struct store_ops {
 	/* Records that org unit `from` was succeeded by `to` on `effective`, fully or partially. */
 	int (*ou_link)(struct store *s, int64_t from, int64_t to, const char *kind, int32_t effective,
 		       struct pcmt_err *err);
+	/* The rulebook: every row of the rule table (rulebook_add each, then rulebook_sort). */
+	int (*rules_load)(struct store *s, struct rulebook *rb, struct pcmt_err *err);
+	/* Inserts a rule row, or replaces the one with the same code and effective_from. */
+	int (*rule_put)(struct store *s, const struct rule *r, struct pcmt_err *err);
+	/* Fills an empty snapshot with every org unit, facility and person with their events, then
+	 * calls snap_finish. Sets snap->seq to the change-log position the image reflects, read in the
+	 * same read transaction so that no write falls between. */
+	int (*snap_load)(struct store *s, struct snap *into, struct pcmt_err *err);
+	/* One person's facts as a detached snap_person (*out NULL when the person no longer exists). */
+	int (*snap_person)(struct store *s, int64_t id, struct snap_person **out, struct pcmt_err *err);
+	/* Calls fn for each change-log entry after `after`, in order: the person a write touched
+	 * (0 for org-unit and facility writes) and the table. *last receives the newest position seen.
+	 * *gap is set when entries after `after` were already pruned (the caller must reload). */
+	int (*changes)(struct store *s, int64_t after, int (*fn)(void *cls, int64_t person_id, const char *table),
+		       void *cls, int64_t *last, int *gap, struct pcmt_err *err);
 	/* Row counts of every entity table, as {"persons": n, ...}, for health and tests. */
 	int (*counts)(struct store *s, json_t **out, struct pcmt_err *err);
 	void (*close)(struct store *s);

@@ -1202,6 +1202,279 @@ static int sq_counts(struct store *st, json_t **out, struct pcmt_err *err)
 	return 0;
 }
 
+
+/* ---- rulebook ------------------------------------------------------------------------------- */
+
+static int sq_rules_load(struct store *st, struct rulebook *rb, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (ready(s, err))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT code, value, unit, effective_from, confirmed, source, coalesce(note, '') FROM rule",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading the rulebook");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct rule r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(r.code, sizeof(r.code), "%s", (const char *)sqlite3_column_text(q, 0));
+		r.value = sqlite3_column_double(q, 1);
+		snprintf(r.unit, sizeof(r.unit), "%s", (const char *)sqlite3_column_text(q, 2));
+		if (date_parse((const char *)sqlite3_column_text(q, 3), &r.effective_from)) {
+			sqlite3_finalize(q);
+			return err_set(err, ERR_INTERNAL, "rule", "rule %s has a bad effective date", r.code);
+		}
+		r.confirmed = sqlite3_column_int(q, 4);
+		snprintf(r.source, sizeof(r.source), "%s", (const char *)sqlite3_column_text(q, 5));
+		snprintf(r.note, sizeof(r.note), "%s", (const char *)sqlite3_column_text(q, 6));
+		if (rulebook_add(rb, &r)) {
+			sqlite3_finalize(q);
+			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, err, "reading the rulebook");
+	rulebook_sort(rb);
+	return 0;
+}
+
+static int sq_rule_put(struct store *st, const struct rule *r, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char d[DATE_BUFSZ];
+	int rc, mine;
+
+	if (ready(s, err) || auto_begin(s, &mine, err))
+		return -1;
+	rc = sqlite3_prepare_v2(s->db,
+				"INSERT INTO rule (code, value, unit, effective_from, confirmed, source, note) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, effective_from) DO UPDATE SET "
+				"value = excluded.value, unit = excluded.unit, confirmed = excluded.confirmed, "
+				"source = excluded.source, note = excluded.note",
+				-1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, r->code, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_double(q, 2, r->value);
+		sqlite3_bind_text(q, 3, r->unit, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 4, date_format(r->effective_from, d), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(q, 5, r->confirmed ? 1 : 0);
+		sqlite3_bind_text(q, 6, r->source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 7, r->note, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	return auto_end(s, mine, rc == SQLITE_DONE ? 0 : sq_fail(s, rc, err, "writing a rule"), err);
+}
+
+/* ---- live snapshot -------------------------------------------------------------------------- */
+
+static int32_t col_date(sqlite3_stmt *q, int c, int32_t if_null)
+{
+	const char *t = (const char *)sqlite3_column_text(q, c);
+	int32_t d;
+
+	return t && date_parse(t, &d) == 0 ? d : if_null;
+}
+
+static const char *col_text(sqlite3_stmt *q, int c)
+{
+	const char *t = (const char *)sqlite3_column_text(q, c);
+
+	return t ? t : "";
+}
+
+/* The event queries, each "WHERE person_id = ?" or over all persons ordered by person. */
+static const char *const ev_sql[] = {
+	"SELECT person_id, kind, date_from, date_to FROM classification",
+	"SELECT person_id, det_date, facility_id, result FROM determination",
+	"SELECT person_id, kind, opened, closed, managing_ou FROM mgmt_record",
+	"SELECT person_id, test_date, kind, result FROM drug_test",
+	"SELECT person_id, kind, coalesce(facility_id, 0), start_date, planned_end, end_date, outcome FROM treatment",
+	"SELECT person_id, kind, support_date FROM support",
+};
+
+static int ev_add(struct snap_person *p, int which, sqlite3_stmt *q)
+{
+	switch (which) {
+	case 0: return snap_person_cls(p, col_text(q, 1), col_date(q, 2, DATE_NONE), col_date(q, 3, SNAP_OPEN));
+	case 1: return snap_person_det(p, col_date(q, 1, DATE_NONE), sqlite3_column_int64(q, 2), col_text(q, 3));
+	case 2: return snap_person_rec(p, col_text(q, 1), col_date(q, 2, DATE_NONE), col_date(q, 3, SNAP_OPEN),
+				       sqlite3_column_int64(q, 4));
+	case 3: return snap_person_test(p, col_date(q, 1, DATE_NONE), col_text(q, 2), col_text(q, 3));
+	case 4: return snap_person_treat(p, col_text(q, 1), sqlite3_column_int64(q, 2), col_date(q, 3, DATE_NONE),
+					 col_date(q, 4, SNAP_OPEN), col_date(q, 5, SNAP_OPEN), col_text(q, 6));
+	default: return snap_person_sup(p, col_text(q, 1), col_date(q, 2, DATE_NONE));
+	}
+}
+
+static int64_t change_seq(struct store_sqlite *s)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(seq), 0) FROM change_log", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static int sq_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	int rc = -1, src;
+	char sql[256];
+
+	if (ready(s, err))
+		return -1;
+	/* one read transaction: the image and its change-log position agree */
+	if (exec(s, "BEGIN", err))
+		return -1;
+	sn->seq = change_seq(s);
+	if (sqlite3_prepare_v2(s->db, "SELECT id, coalesce(parent_id, 0), kind, code, name, valid_from, valid_to FROM org_unit ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto sqlfail;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW)
+		if (snap_ou_add(sn, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2), col_text(q, 3),
+				col_text(q, 4), col_date(q, 5, DATE_NONE), col_date(q, 6, SNAP_OPEN)))
+			goto oom;
+	if (src != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(s->db, "SELECT id, ou_id, kind, coalesce(qualified, 0), qualified_since FROM facility ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto sqlfail;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW)
+		if (snap_facility_add(sn, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2),
+				      sqlite3_column_int(q, 3), col_date(q, 4, DATE_NONE)))
+			goto oom;
+	if (src != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(q);
+	if (snap_finish(sn))
+		goto oom;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, residence_ou, sex, dob FROM person ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+		goto sqlfail;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		struct snap_person *p = snap_person_new(sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+							col_text(q, 2), col_date(q, 3, DATE_NONE));
+
+		if (!p || snap_person_put(sn, p))
+			goto oom;
+	}
+	if (src != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(q);
+	for (int w = 0; w < 6; w++) {
+		struct snap_person *p = NULL;
+
+		snprintf(sql, sizeof(sql), "%s ORDER BY person_id", ev_sql[w]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+			goto sqlfail;
+		while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+			int64_t pid = sqlite3_column_int64(q, 0);
+
+			if (!p || p->id != pid)
+				p = snap_person_mut(sn, pid);
+			if (p && ev_add(p, w, q))
+				goto oom;
+		}
+		if (src != SQLITE_DONE)
+			goto sqlfail;
+		sqlite3_finalize(q);
+	}
+	q = NULL;
+	snap_sort_all(sn);
+	rc = 0;
+	goto out;
+oom:
+	err_set(err, ERR_INTERNAL, NULL, "out of memory loading the snapshot");
+	goto out;
+sqlfail:
+	sq_fail(s, SQLITE_ERROR, err, "loading the snapshot");
+out:
+	sqlite3_finalize(q);
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+static int sq_snap_person(struct store *st, int64_t id, struct snap_person **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	struct snap_person *p = NULL;
+	char sql[256];
+	int src;
+
+	*out = NULL;
+	if (ready(s, err))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, residence_ou, sex, dob FROM person WHERE id = ?", -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading a person");
+	sqlite3_bind_int64(q, 1, id);
+	src = sqlite3_step(q);
+	if (src == SQLITE_ROW)
+		p = snap_person_new(id, sqlite3_column_int64(q, 1), col_text(q, 2), col_date(q, 3, DATE_NONE));
+	sqlite3_finalize(q);
+	if (src == SQLITE_DONE)
+		return 0; /* deleted */
+	if (!p)
+		return src == SQLITE_ROW ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : sq_fail(s, src, err, "reading a person");
+	for (int w = 0; w < 6; w++) {
+		snprintf(sql, sizeof(sql), "%s WHERE person_id = ?", ev_sql[w]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(q, 1, id);
+		while ((src = sqlite3_step(q)) == SQLITE_ROW)
+			if (ev_add(p, w, q))
+				goto fail;
+		sqlite3_finalize(q);
+		q = NULL;
+		if (src != SQLITE_DONE)
+			goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	sqlite3_finalize(q);
+	snap_person_free(p);
+	return err_set(err, ERR_INTERNAL, NULL, "cannot read person %lld for the snapshot", (long long)id);
+}
+
+static int sq_changes(struct store *st, int64_t after, int (*fn)(void *cls, int64_t person_id, const char *table),
+		      void *cls, int64_t *last, int *gap, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	int src, first = 1;
+
+	*last = after;
+	*gap = 0;
+	if (ready(s, err))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT seq, person_id, tbl FROM change_log WHERE seq > ? ORDER BY seq", -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading the change log");
+	sqlite3_bind_int64(q, 1, after);
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(q, 0);
+
+		if (first && seq != after + 1)
+			*gap = 1; /* entries were pruned: the caller reloads */
+		first = 0;
+		*last = seq;
+		if (!*gap && fn(cls, sqlite3_column_int64(q, 1), col_text(q, 2)))
+			break;
+	}
+	sqlite3_finalize(q);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "reading the change log");
+}
+
 static void sq_close(struct store *st)
 {
 	struct store_sqlite *s = SQ(st);
@@ -1236,6 +1509,11 @@ static const struct store_ops sqlite_ops = {
 	.ou_by_code = sq_ou_by_code,
 	.ou_within = sq_ou_within,
 	.ou_link = sq_ou_link,
+	.rules_load = sq_rules_load,
+	.rule_put = sq_rule_put,
+	.snap_load = sq_snap_load,
+	.snap_person = sq_snap_person,
+	.changes = sq_changes,
 	.counts = sq_counts,
 	.close = sq_close,
 };
