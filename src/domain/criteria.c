@@ -11,12 +11,14 @@
 
 int crit_params_at(const struct rulebook *rb, int32_t date, struct crit_params *out, struct pcmt_err *err)
 {
-	double w, c, l;
+	double w, c, l, t;
 
 	if (rule_num(rb, "drugfree.test_window_days", date, &w, err) ||
 	    rule_num(rb, "drugfree.community_addict_ceiling", date, &c, err) ||
-	    rule_num(rb, "drugfree.detection_lookback_days", date, &l, err))
+	    rule_num(rb, "drugfree.detection_lookback_days", date, &l, err) ||
+	    rule_num(rb, "test.periodic_interval_days", date, &t, err))
 		return -1;
+	out->test_interval_days = (int)t;
 	out->window_days = (int)w;
 	out->ceiling = (int)c;
 	out->lookback_days = (int)l;
@@ -166,8 +168,9 @@ static int eval_person(const struct snap_person *p, int32_t d, const struct crit
 		if (!rec)
 			return add_fail(r, 3, p, CL_POST_REHAB, CR_NO_POST_REHAB_RECORD, DATE_NONE);
 		r->post_rehab_recorded++;
-		per = tested_since(p, TK_PERIODIC, rec->opened, d);
-		sud = tested_since(p, TK_SUDDEN, rec->opened, d);
+		/* tests are due once the record has been open for one periodic interval */
+		per = d - rec->opened < cp->test_interval_days || tested_since(p, TK_PERIODIC, rec->opened, d);
+		sud = d - rec->opened < cp->test_interval_days || tested_since(p, TK_SUDDEN, rec->opened, d);
 		if (!per && add_fail(r, 3, p, CL_POST_REHAB, CR_NO_PERIODIC_TEST, rec->opened))
 			return -1;
 		if (!sud && add_fail(r, 3, p, CL_POST_REHAB, CR_NO_SUDDEN_TEST, rec->opened))

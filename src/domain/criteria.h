@@ -8,8 +8,9 @@
  * before D that lies in [D - window, D] and is negative.
  * Criterion 2, illegal users and persons with psychosis signs: an open record and the same test.
  * Criterion 3, persons after rehabilitation: an open post-rehabilitation record, at least one
- * periodic and one sudden test since it opened, and at least one form of reintegration support
- * since it opened.
+ * periodic and one sudden test since it opened (required once the record has been open for the
+ * periodic test interval: a record opened last week cannot have had them yet), and at least one
+ * form of reintegration support since it opened.
  * Detection: a person with a positive test or an addicted determination within `lookback` days
  * before D who holds no classification on D counts against criterion 1 (determination) or 2. */
 #ifndef PCMT_CRITERIA_H
@@ -25,6 +26,7 @@ struct crit_params {
 	int window_days;   /* drugfree.test_window_days */
 	int ceiling;       /* drugfree.community_addict_ceiling: the count must be below it */
 	int lookback_days; /* drugfree.detection_lookback_days */
+	int test_interval_days; /* test.periodic_interval_days: grace before tests are due */
 };
 
 /* Reads the parameters in force on date from the rulebook. */

@@ -41,6 +41,7 @@ struct http_req {
 	const struct scope *scope;       /* what the caller may see; NULL = unrestricted. Pass to every
 					    store call. Computed once in server.c before dispatch. */
 	struct ent_ctx ctx;              /* validation context: today */
+	struct live *live;               /* the live snapshot (criteria, indicators); sync before use */
 	int status;                      /* response status, 200 unless a handler sets it */
 	json_t *resp;                    /* response body; NULL sends no body (204) */
 	char etag[32];                   /* ETag header value when not empty */
@@ -93,6 +94,8 @@ int api_replace(struct http_req *r);
 int api_patch(struct http_req *r);
 int api_delete(struct http_req *r);
 int api_person_timeline(struct http_req *r);
+int api_rules(struct http_req *r);
+int api_drugfree(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {

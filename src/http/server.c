@@ -2,6 +2,7 @@
  * the store handle pool, the one place where a request's scope is computed, and sending the JSON
  * a handler left in struct http_req. Routing is routes.c; the handlers are api_*.c. */
 #include "http/server.h"
+#include "engine/live.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ struct http_server {
 	struct MHD_Daemon *d;
 	atomic_int listening; /* MHD's own log is quiet until then: start errors are ours, one line */
 	struct pool pool;
+	struct live *live;    /* the live snapshot the programme logic reads */
 	char web_dir[4096];
 	int port;
 	int schema_from, schema_to;
@@ -375,6 +377,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 	r.ctx.today = date_today();
 	r.status = 200;
 	r.scope = request_scope(srv, c, rs->arena);
+	r.live = srv->live;
 	fn = http_route(&r, &needs_body);
 	if (needs_body && read_body(&r, rs))
 		goto send;
@@ -582,6 +585,8 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	}
 	if (pool_open(&srv->pool, o->db_url, o->threads, &srv->schema_from, &srv->schema_to, err))
 		goto fail_pool;
+	if (!(srv->live = live_open(srv->pool.all[0], err)))
+		goto fail_pool;
 	json_object_seed(0); /* before any thread builds an object */
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 				  MHD_OPTION_SOCK_ADDR, sa,
@@ -603,6 +608,7 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	*out = srv;
 	return 0;
 fail_pool:
+	live_close(srv->live);
 	pool_close(&srv->pool);
 fail:
 	free(srv);
@@ -625,6 +631,7 @@ void http_server_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->d);
+	live_close(srv->live);
 	pool_close(&srv->pool);
 	free(srv);
 }

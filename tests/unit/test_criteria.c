@@ -43,7 +43,7 @@ static struct snap_person *addict(int64_t id, int test_age, const char *r)
 
 static struct crit_params params(void)
 {
-	struct crit_params cp = {30, 10, 365};
+	struct crit_params cp = {30, 10, 365, 90};
 
 	return cp;
 }
@@ -247,7 +247,7 @@ static void test_post_rehab(void **state)
 	snap_person_test(p, opened + 30, "periodic", "negative");
 	snap_person_test(p, opened - 5, "sudden", "negative"); /* before the record: does not count */
 	snap_person_put(s, p);
-	r = eval(s);
+	r = eval(s); /* D is 180 days after opening: tests are due */
 	assert_false(r.pass_c[2]);
 	assert_true(has_fail(&r, 3, 1, CR_NO_SUDDEN_TEST));
 	assert_false(has_fail(&r, 3, 1, CR_NO_PERIODIC_TEST));
@@ -265,6 +265,19 @@ static void test_post_rehab(void **state)
 	assert_true(r.pass);
 	assert_int_equal(r.post_rehab_supported, 1);
 	crit_result_free(&r);
+
+	/* a record opened 89 days before D is inside the grace interval; at 90 days tests are due */
+	for (int age = 89; age <= 90; age++) {
+		p = snap_person_new(1, COMMUNE, "male", DATE_NONE);
+		snap_person_cls(p, "post_rehab", D - age, SNAP_OPEN);
+		snap_person_rec(p, "post_rehab", D - age, SNAP_OPEN, COMMUNE);
+		snap_person_sup(p, "counselling", D - age);
+		snap_person_put(s, p);
+		r = eval(s);
+		assert_int_equal(r.pass, age == 89);
+		assert_int_equal(has_fail(&r, 3, 1, CR_NO_SUDDEN_TEST), age == 90);
+		crit_result_free(&r);
+	}
 
 	/* classified post-rehab but without a post-rehab record */
 	p = snap_person_new(1, COMMUNE, "male", DATE_NONE);
@@ -334,6 +347,9 @@ static void test_rule_in_force_on_date(void **state)
 	rulebook_add(&rb, &ru);
 	snprintf(ru.code, sizeof(ru.code), "drugfree.detection_lookback_days");
 	ru.value = 365;
+	rulebook_add(&rb, &ru);
+	snprintf(ru.code, sizeof(ru.code), "test.periodic_interval_days");
+	ru.value = 90;
 	rulebook_add(&rb, &ru);
 	rulebook_sort(&rb);
 
