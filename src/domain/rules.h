@@ -6,6 +6,7 @@
 #ifndef PCMT_RULES_H
 #define PCMT_RULES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -37,6 +38,19 @@ const struct rule *rule_at(const struct rulebook *rb, const char *code, int32_t 
 /* rule_at()'s value; ERR_INTERNAL naming the code when missing (a rulebook without a rule the code
  * needs is a deployment error). */
 int rule_num(const struct rulebook *rb, const char *code, int32_t date, double *out, struct pcmt_err *err);
+/* Checks one row as the parser and any future editor must: code of lowercase dotted words
+ * ("ns.name", [a-z0-9_] words, at least two), a finite value, a known unit, a real date, confirmed
+ * 0 or 1, a non-empty source, every text valid UTF-8 and NUL-terminated within its array.
+ * ERR_INVALID naming the column ("code", "value", ...) on the first fault. */
+int rule_validate(const struct rule *r, struct pcmt_err *err);
+/* 1 if unit is one of the rulebook's units (days, hours, working_days, months, persons, places,
+ * plants, m2, percent, count), else 0. */
+int rule_unit_known(const char *unit);
+/* Where row rb->rules[i] stands on `date`: in force (the row rule_at() picks for its code), already
+ * superseded by a later row of the same code, or not yet in force. rb must be sorted. */
+enum rule_status { RULE_IN_FORCE, RULE_SUPERSEDED, RULE_FUTURE };
+enum rule_status rule_status_at(const struct rulebook *rb, int i, int32_t date);
+const char *rule_status_name(enum rule_status st); /* "in_force", "superseded", "future" */
 /* The built-in default rulebook text (data/rulebook.tsv). */
 extern const char rulebook_default_tsv[];
 extern const size_t rulebook_default_tsv_len;
