@@ -134,7 +134,8 @@ int drugfree_eval(struct live *lv, struct store *st, const struct drugfree_opts 
 	if (live_sync(lv, st, err))
 		return -1;
 	if (crit_params_at(live_rules(lv), o->date, &cp, err))
-		return -1;
+		return err_set(err, ERR_INVALID, "date", "the rulebook has no drug-free criteria in force on %s",
+			       date_format(o->date, d));
 	s = live_read(lv);
 	if ((root = snap_ou_ix(s, o->ou_id)) < 0) {
 		err_set(err, ERR_NOT_FOUND, "orgunit", "no such org unit");
