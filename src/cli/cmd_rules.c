@@ -150,7 +150,7 @@ static void print_md(const struct rulebook *rb, int32_t date, int all)
 static int print_json(const struct rulebook *rb, int32_t date, int all)
 {
 	json_t *o = rulebook_json(rb, date, all);
-	int rc = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+	int rc = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : -1;
 
 	json_decref(o);
 	if (!rc)
