@@ -59,6 +59,13 @@ struct store_query {
 	int limit, offset;          /* limit 1..1000 */
 };
 
+/* A typed value for bulk loads (one per field, in descriptor order). */
+struct bulk_val {
+	int is_null;
+	int64_t i;      /* FT_INT, FT_MONEY, FT_REF, FT_OU, FT_BOOL */
+	const char *s;  /* FT_TEXT, FT_DATE, FT_ENUM, FT_JSON (JSON text) */
+};
+
 /* Each slot's contract is above it. */
 struct store_ops {
 	const char *name;
@@ -120,6 +127,14 @@ struct store_ops {
 	 * *gap is set when entries after `after` were already pruned (the caller must reload). */
 	int (*changes)(struct store *s, int64_t after, int (*fn)(void *cls, int64_t person_id, const char *table),
 		       void *cls, int64_t *last, int *gap, struct pcmt_err *err);
+	/* Bulk loading of generated data sets that are valid by construction (pcmt demo --scale
+	 * national): bulk_mode(1) suspends per-row change tracking, bulk_mode(0) restores it and marks
+	 * the log so that live snapshots reload everything. bulk_insert inserts n rows of e from vals
+	 * (n * e->nfields values, descriptor order, derived fields included) with no validation and
+	 * no reference resolution, inside begin/commit; ids are consecutive from *first_id. */
+	int (*bulk_mode)(struct store *s, int on, struct pcmt_err *err);
+	int (*bulk_insert)(struct store *s, const struct entity_def *e, const struct bulk_val *vals, size_t n,
+			   int64_t *first_id, struct pcmt_err *err);
 	/* Row counts of every entity table, as {"persons": n, ...}, for health and tests. */
 	int (*counts)(struct store *s, json_t **out, struct pcmt_err *err);
 	void (*close)(struct store *s);
