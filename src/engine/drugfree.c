@@ -172,7 +172,12 @@ int drugfree_eval(struct live *lv, struct store *st, const struct drugfree_opts 
 		if (!n)
 			continue;
 		u = ou_json(&s->ous[c]);
-		json_object_update(u, rollup(n, p));
+		{
+			json_t *ru = rollup(n, p);
+
+			json_object_update(u, ru);
+			json_decref(ru);
+		}
 		json_array_append_new(units, u);
 	}
 	json_object_set_new(ans, "units", units);

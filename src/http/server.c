@@ -175,7 +175,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, json_t *body,
 	enum MHD_Result ret;
 
 	if (body) {
-		txt = json_dumps(body, JSON_COMPACT);
+		txt = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		if (!txt) {
 			static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
 
