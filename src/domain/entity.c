@@ -445,7 +445,7 @@ const struct entity_def ent_support = {
 
 const struct entity_def *const ent_all[] = {
 	&ent_orgunits, &ent_facilities, &ent_persons, &ent_classifications, &ent_determinations,
-	&ent_records, &ent_tests, &ent_treatments, &ent_support, NULL};
+	&ent_records, &ent_tests, &ent_treatments, &ent_support, &ent_plans, &ent_targets, &ent_custom_indicators, NULL};
 
 /* ---- generic validation --------------------------------------------------------------------- */
 

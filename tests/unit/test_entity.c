@@ -38,6 +38,12 @@ static const struct {
 	{"treatments",
 	 "{\"person_id\": 1, \"kind\": \"voluntary_community\", \"start_date\": \"2024-01-10\", \"outcome\": \"ongoing\"}"},
 	{"support", "{\"person_id\": 1, \"kind\": \"counselling\", \"support_date\": \"2024-01-10\"}"},
+	{"plans", "{\"code\": \"180/KH-UBND\", \"title\": \"Kế hoạch phòng, chống ma túy năm 2022\", \"issuing_ou\": \"40\","
+		  " \"scope_ou\": \"40\", \"period_from\": \"2022-01-01\", \"period_to\": \"2022-12-31\"}"},
+	{"targets", "{\"plan_id\": 1, \"indicator\": \"services_reach_pct\", \"comparator\": \">=\", \"value\": 76,"
+		    " \"unit\": \"percent\", \"period_kind\": \"year\", \"deadline\": \"2022-12-31\"}"},
+	{"custom_indicators", "{\"code\": \"voluntary_share\", \"name_vi\": \"Tỷ lệ tự nguyện\","
+			      " \"expression\": \"pct(treated_voluntary, treated_total)\", \"unit\": \"percent\"}"},
 };
 
 static json_t *J(const char *text)
@@ -166,7 +172,7 @@ static void test_descriptors_consistent(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 12); /* 9 registry entities, then plans, targets, custom_indicators */
 	assert_null(ent_find("people"));
 	assert_null(ent_field(&ent_persons, "fullname"));
 	assert_non_null(enum_find(&en_sex, "female"));
@@ -281,7 +287,7 @@ static void test_derived_field_from_client_refused(void **state)
 			checked++;
 		}
 	}
-	assert_int_equal(checked, 3); /* name_fold of org units, facilities, persons */
+	assert_int_equal(checked, 4); /* name_fold of org units, facilities, persons, plans */
 }
 
 static void test_body_must_be_object(void **state)

@@ -1,0 +1,789 @@
+/* indicators.c: the built-in measures (one table row each), the built-in indicators over them, periods,
+ * and the status of a value against a target (indicators.h). One pass over an org-unit subtree fills
+ * every unit's measures: persons and facilities add to their unit, then units are visited children
+ * first, so that a parent's total is its children's plus its own. */
+#include "domain/indicators.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/expr.h"
+#include "util/date.h"
+
+_Static_assert(IND_NMEAS <= 64, "the need mask is one uint64_t");
+
+#define BIT(m) (UINT64_C(1) << (m))
+
+struct ind_env {
+	const struct snap *s;
+	struct ind_window w;
+	const struct crit_params *cp;
+	struct pcmt_err *err;    /* a unit measure that fails (out of memory) fills it */
+	int failed;
+};
+
+/* What one scan of a person's events finds; every person-level measure reads only this. */
+struct ind_pfacts {
+	uint8_t addict;          /* holds the addict classification on the stock date */
+	uint8_t managed;         /* ... and has an open management record of any kind then */
+	uint8_t tx;              /* bit per treatment kind (TX_*): an episode overlapping [from, at] */
+	uint8_t ost;             /* a methadone/buprenorphine episode active on the stock date */
+	uint8_t counselled;      /* counselling support dated in [from, at] */
+	uint8_t trained;         /* vocational training on or after the start of a home/community
+				    episode that overlaps the window, and on or before at */
+	int compulsory_starts;   /* compulsory-facility episodes starting in [from, at] */
+};
+
+static int32_t stock_date(const struct ind_env *env)
+{
+	return env->w.stock;
+}
+
+static void pfacts(const struct ind_env *env, const struct snap_person *p, struct ind_pfacts *f)
+{
+	int32_t from = env->w.from, at = env->w.at, sd = stock_date(env), community_start = SNAP_OPEN;
+
+	memset(f, 0, sizeof(*f));
+	f->addict = (uint8_t)snap_holds(p, CL_ADDICT, sd);
+	f->managed = f->addict && snap_open_record(p, -1, sd);
+	for (uint16_t i = 0; i < p->ntreat; i++) {
+		const struct snap_treat *t = &p->treat[i];
+
+		if (t->start <= sd && t->end >= sd && t->outcome != TO_DIED &&
+		    (t->kind == TX_METHADONE || t->kind == TX_BUPRENORPHINE))
+			f->ost = 1;
+		if (t->start > at)
+			continue; /* sorted by start, but the stock date may lie beyond at: keep scanning */
+		if (t->end >= from) {
+			f->tx |= (uint8_t)(1u << t->kind);
+			if (t->kind == TX_VOLUNTARY_COMMUNITY && t->start < community_start)
+				community_start = t->start;
+		}
+		if (t->kind == TX_COMPULSORY_FACILITY && t->start >= from)
+			f->compulsory_starts++;
+	}
+	for (uint16_t i = 0; i < p->nsup && p->sup[i].date <= at; i++) {
+		const struct snap_sup *u = &p->sup[i];
+
+		if (u->kind == SK_COUNSELLING && u->date >= from)
+			f->counselled = 1;
+		if (u->kind == SK_VOCATIONAL && community_start != SNAP_OPEN && u->date >= community_start)
+			f->trained = 1;
+	}
+}
+
+enum {
+	TXB_COMPULSORY = 1u << TX_COMPULSORY_FACILITY,
+	TXB_VOL_FACILITY = 1u << TX_VOLUNTARY_FACILITY,
+	TXB_COMMUNITY = 1u << TX_VOLUNTARY_COMMUNITY,
+	TXB_OST = (1u << TX_METHADONE) | (1u << TX_BUPRENORPHINE),
+	TXB_REHAB = TXB_COMPULSORY | TXB_VOL_FACILITY | TXB_COMMUNITY,
+	TXB_VOLUNTARY = TXB_VOL_FACILITY | TXB_COMMUNITY,
+	TXB_AT_FACILITY = TXB_COMPULSORY | TXB_VOL_FACILITY | TXB_OST /* every form but home/community */
+};
+
+/* ---- person-level measures ------------------------------------------------------------------- */
+
+static double m_addicts_count(const struct ind_env *e, const struct ind_pfacts *f) { return f->addict; }
+static double m_addicts_managed(const struct ind_env *e, const struct ind_pfacts *f) { return f->managed; }
+static double m_reached(const struct ind_env *e, const struct ind_pfacts *f)
+{
+	return f->managed && (f->tx || f->counselled);
+}
+static double m_treated_total(const struct ind_env *e, const struct ind_pfacts *f) { return (f->tx & TXB_REHAB) != 0; }
+static double m_treated_voluntary(const struct ind_env *e, const struct ind_pfacts *f)
+{
+	return (f->tx & TXB_VOLUNTARY) != 0;
+}
+static double m_addicts_treated(const struct ind_env *e, const struct ind_pfacts *f) { return f->tx != 0; }
+static double m_treated_at_facility(const struct ind_env *e, const struct ind_pfacts *f)
+{
+	return (f->tx & TXB_AT_FACILITY) != 0;
+}
+static double m_community(const struct ind_env *e, const struct ind_pfacts *f) { return (f->tx & TXB_COMMUNITY) != 0; }
+static double m_community_trained(const struct ind_env *e, const struct ind_pfacts *f)
+{
+	return (f->tx & TXB_COMMUNITY) && f->trained;
+}
+static double m_ost(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost; }
+static double m_compulsory(const struct ind_env *e, const struct ind_pfacts *f) { return f->compulsory_starts; }
+
+/* ---- facility-level measures ----------------------------------------------------------------- */
+
+static int qualified_on(const struct snap_facility *f, int32_t d)
+{
+	return f->qualified && (f->qualified_since == DATE_NONE || f->qualified_since <= d);
+}
+
+static double m_stations(const struct ind_env *e, const struct snap_facility *f) { return f->kind == FK_HEALTH_STATION; }
+static double m_stations_q(const struct ind_env *e, const struct snap_facility *f)
+{
+	return f->kind == FK_HEALTH_STATION && qualified_on(f, stock_date(e));
+}
+static double m_rehab_public(const struct ind_env *e, const struct snap_facility *f) { return f->kind == FK_REHAB_PUBLIC; }
+static double m_rehab_public_q(const struct ind_env *e, const struct snap_facility *f)
+{
+	return f->kind == FK_REHAB_PUBLIC && qualified_on(f, stock_date(e));
+}
+static double m_counselling_points(const struct ind_env *e, const struct snap_facility *f)
+{
+	return f->kind == FK_COUNSELLING_POINT;
+}
+
+/* ---- unit-level measures: called for each unit in force on the stock date -------------------- */
+
+static double m_communes(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_COMMUNE;
+}
+
+static double m_communes_free(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	struct crit_result r;
+	double pass;
+
+	if (e->s->ous[ix].kind != OK_COMMUNE)
+		return 0;
+	if (crit_eval(e->s, ix, stock_date(e), e->cp, &r)) {
+		crit_result_free(&r);
+		((struct ind_env *)e)->failed = 1;
+		return 0;
+	}
+	pass = r.pass;
+	crit_result_free(&r);
+	return pass;
+}
+
+static double m_communes_addicts(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_COMMUNE && sub[M_ADDICTS_COUNT] > 0;
+}
+
+static double m_communes_addicts_cp(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_COMMUNE && sub[M_ADDICTS_COUNT] > 0 && sub[M_COUNSELLING_POINTS] > 0;
+}
+
+static double m_districts(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_DISTRICT;
+}
+
+static double m_districts_free(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_DISTRICT && sub[M_COMMUNES_TOTAL] > 0 &&
+	       sub[M_COMMUNES_DRUG_FREE] == sub[M_COMMUNES_TOTAL];
+}
+
+static double m_provinces(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_PROVINCE;
+}
+
+static double m_provinces_community(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_PROVINCE && sub[M_COMMUNITY_TREATED] > 0;
+}
+
+/* ---- the table ------------------------------------------------------------------------------- */
+
+#define PM(fn) fn, NULL, NULL
+#define FM(fn) NULL, fn, NULL
+#define UM(fn) NULL, NULL, fn
+
+const struct ind_measure ind_measures[IND_NMEAS] = {
+	[M_ADDICTS_COUNT] = {"addicts_count", "Addicts", "Người nghiện", "persons", IL_PERSON, IT_STOCK,
+		"persons residing in the unit who hold the addict classification on the date", 0, PM(m_addicts_count)},
+	[M_ADDICTS_MANAGED] = {"addicts_managed", "Addicts with a management record", "Người nghiện có hồ sơ quản lý",
+		"persons", IL_PERSON, IT_STOCK,
+		"addicts (addicts_count) who also have a management record of any kind open on the date", 0,
+		PM(m_addicts_managed)},
+	[M_ADDICTS_REACHED_SERVICES] = {"addicts_reached_services", "Managed addicts reached by services",
+		"Người nghiện có hồ sơ được tiếp cận dịch vụ", "persons", IL_PERSON, IT_FLOW,
+		"managed addicts (addicts_managed) with a treatment episode of any form overlapping the period, or "
+		"counselling support dated in it", 0, PM(m_reached)},
+	[M_TREATED_TOTAL] = {"treated_total", "Persons in rehabilitation", "Người đang cai nghiện", "persons", IL_PERSON,
+		IT_FLOW,
+		"persons with a rehabilitation episode (compulsory at a facility, voluntary at a facility, voluntary at "
+		"home/community) overlapping the period; substitution treatment is not rehabilitation", 0,
+		PM(m_treated_total)},
+	[M_TREATED_VOLUNTARY] = {"treated_voluntary", "Persons in voluntary rehabilitation", "Người cai nghiện tự nguyện",
+		"persons", IL_PERSON, IT_FLOW,
+		"persons in rehabilitation (treated_total) with a voluntary episode, at a facility or at home/community, "
+		"overlapping the period", 0, PM(m_treated_voluntary)},
+	[M_ADDICTS_TREATED] = {"addicts_treated", "Persons in treatment of any form", "Người được điều trị, cai nghiện",
+		"persons", IL_PERSON, IT_FLOW,
+		"persons with a treatment episode of any form (rehabilitation or opioid substitution) overlapping the period",
+		0, PM(m_addicts_treated)},
+	[M_TREATED_AT_FACILITY] = {"treated_at_facility", "Persons treated at a facility",
+		"Người được điều trị tại cơ sở", "persons", IL_PERSON, IT_FLOW,
+		"persons in treatment (addicts_treated) with an episode at a facility with a treatment function "
+		"(compulsory or voluntary rehabilitation at a facility, methadone or buprenorphine at a dispensing "
+		"point) overlapping the period", 0, PM(m_treated_at_facility)},
+	[M_COMMUNITY_TREATED] = {"community_treated", "Persons in home/community rehabilitation",
+		"Người cai nghiện tại gia đình, cộng đồng", "persons", IL_PERSON, IT_FLOW,
+		"persons with a voluntary home/community rehabilitation episode overlapping the period", 0,
+		PM(m_community)},
+	[M_COMMUNITY_TREATED_TRAINED] = {"community_treated_trained", "Home/community rehabilitation with vocational training",
+		"Người cai nghiện tại cộng đồng được học nghề", "persons", IL_PERSON, IT_FLOW,
+		"persons in home/community rehabilitation (community_treated) with vocational-training support dated on "
+		"or after the start of that episode and on or before the end of the period", 0, PM(m_community_trained)},
+	[M_OST_PATIENTS] = {"ost_patients", "Persons on opioid substitution treatment",
+		"Người điều trị thay thế các chất dạng thuốc phiện", "persons", IL_PERSON, IT_STOCK,
+		"persons with a methadone or buprenorphine episode active on the date (started, not ended, not died)", 0,
+		PM(m_ost)},
+	[M_COMPULSORY_RECORDS_COMPLETED] = {"compulsory_records_completed", "Compulsory-rehabilitation records completed",
+		"Hồ sơ cai nghiện bắt buộc hoàn thành", "records", IL_PERSON, IT_FLOW,
+		"compulsory-rehabilitation episodes starting in the period: a person enters a facility under a "
+		"compulsory decision only once the record is complete, and pcmt has no separate record-file entity", 0,
+		PM(m_compulsory)},
+	[M_HEALTH_STATIONS] = {"health_stations", "Commune health stations", "Trạm y tế xã", "facilities", IL_FACILITY,
+		IT_STOCK, "facilities of kind health_station in the unit", 0, FM(m_stations)},
+	[M_HEALTH_STATIONS_QUALIFIED] = {"health_stations_qualified", "Health stations qualified to determine addiction",
+		"Trạm y tế đủ điều kiện xác định tình trạng nghiện", "facilities", IL_FACILITY, IT_STOCK,
+		"health stations marked qualified, with no qualified_since or one on or before the date", 0,
+		FM(m_stations_q)},
+	[M_REHAB_PUBLIC] = {"rehab_public_facilities", "Public rehabilitation facilities", "Cơ sở cai nghiện công lập",
+		"facilities", IL_FACILITY, IT_STOCK, "facilities of kind rehab_public in the unit", 0, FM(m_rehab_public)},
+	[M_REHAB_PUBLIC_QUALIFIED] = {"rehab_public_qualified", "Public rehabilitation facilities qualified to determine addiction",
+		"Cơ sở cai nghiện công lập đủ điều kiện xác định tình trạng nghiện", "facilities", IL_FACILITY, IT_STOCK,
+		"public rehabilitation facilities marked qualified on the date (as for health stations)", 0,
+		FM(m_rehab_public_q)},
+	[M_COUNSELLING_POINTS] = {"counselling_points", "Counselling points", "Điểm tư vấn, hỗ trợ cai nghiện",
+		"facilities", IL_FACILITY, IT_STOCK, "facilities of kind counselling_point in the unit", 0,
+		FM(m_counselling_points)},
+	[M_COMMUNES_TOTAL] = {"communes_total", "Communes", "Xã, phường, thị trấn", "communes", IL_UNIT, IT_STOCK,
+		"commune-level units in force on the date", 0, UM(m_communes)},
+	[M_COMMUNES_DRUG_FREE] = {"communes_drug_free", "Drug-free communes", "Xã, phường, thị trấn không ma túy",
+		"communes", IL_UNIT, IT_STOCK,
+		"communes in force on the date that meet the three drug-free criteria on it (crit_eval with the "
+		"rulebook in force then)", 0, UM(m_communes_free)},
+	[M_COMMUNES_WITH_ADDICTS] = {"communes_with_addicts", "Communes with addicts", "Xã có người nghiện", "communes",
+		IL_UNIT, IT_STOCK, "communes in force on the date with at least one resident addict (addicts_count > 0)",
+		BIT(M_ADDICTS_COUNT), UM(m_communes_addicts)},
+	[M_COMMUNES_WITH_ADDICTS_COUNSELLING] = {"communes_with_addicts_with_counselling_point",
+		"Communes with addicts that have a counselling point", "Xã có người nghiện có điểm tư vấn", "communes",
+		IL_UNIT, IT_STOCK,
+		"communes with addicts (communes_with_addicts) where a facility of kind counselling_point is located",
+		BIT(M_ADDICTS_COUNT) | BIT(M_COUNSELLING_POINTS), UM(m_communes_addicts_cp)},
+	[M_DISTRICTS_TOTAL] = {"districts_total", "Districts", "Huyện, quận, thị xã, thành phố", "districts", IL_UNIT,
+		IT_STOCK, "district-level units in force on the date", 0, UM(m_districts)},
+	[M_DISTRICTS_DRUG_FREE] = {"districts_drug_free", "Districts whose every commune is drug-free",
+		"Huyện có 100% xã không ma túy", "districts", IL_UNIT, IT_STOCK,
+		"districts in force on the date with at least one commune in force, all of them drug-free",
+		BIT(M_COMMUNES_TOTAL) | BIT(M_COMMUNES_DRUG_FREE), UM(m_districts_free)},
+	[M_PROVINCES_TOTAL] = {"provinces_total", "Provinces", "Tỉnh, thành phố", "provinces", IL_UNIT, IT_STOCK,
+		"provinces in force on the date", 0, UM(m_provinces)},
+	[M_PROVINCES_COMMUNITY_TREATMENT] = {"provinces_with_community_treatment",
+		"Provinces organising home/community rehabilitation", "Tỉnh tổ chức cai nghiện tại gia đình, cộng đồng",
+		"provinces", IL_UNIT, IT_STOCK,
+		"provinces with at least one person in home/community rehabilitation during the period (community_treated > 0)",
+		BIT(M_COMMUNITY_TREATED), UM(m_provinces_community)},
+};
+
+/* ---- built-in indicators ----------------------------------------------------------------------- */
+
+const struct ind_def ind_defs[] = {
+	{"services_reach_pct", "Managed addicts reaching counselling or treatment", "Tỷ lệ người nghiện có hồ sơ quản lý được tiếp cận dịch vụ",
+	 "pct(addicts_reached_services, addicts_managed)", "percent",
+	 "Plan 180/KH-UBND (2022): the proportion of addicts with management records who have access to counseling, "
+	 "treatment, and drug addiction rehabilitation services reaches 76% of the total number of addicts with "
+	 "management records"},
+	{"voluntary_treatment_pct", "Voluntary among those in rehabilitation", "Tỷ lệ cai nghiện tự nguyện",
+	 "pct(treated_voluntary, treated_total)", "percent",
+	 "Plan 180/KH-UBND (2022): the proportion of addicts participating in voluntary drug addiction rehabilitation "
+	 "at home, in the community, and at drug addiction rehabilitation facilities out of the total number of "
+	 "addicts undergoing rehabilitation reaches 40%"},
+	{"facility_treatment_pct", "Treated at facilities", "Tỷ lệ người nghiện được điều trị tại cơ sở",
+	 "pct(treated_at_facility, addicts_treated)", "percent",
+	 "Plan 180/KH-UBND (2022): 80% of drug addicts are treated at facilities with drug addiction treatment functions"},
+	{"community_trained_pct", "Home/community rehabilitation with vocational training", "Tỷ lệ cai nghiện tại cộng đồng được học nghề",
+	 "pct(community_treated_trained, community_treated)", "percent",
+	 "Plan 180/KH-UBND (2022): 40% of drug addicts treated at home and in the community are trained in a profession"},
+	{"addicts_change", "Change in addicts against the previous period", "Thay đổi số người nghiện so với kỳ trước",
+	 "addicts_count - addicts_count_prev", "persons",
+	 "Plan 180/KH-UBND (2022): Control and reduce the number of drug addicts compared to 2021"},
+	{"drug_free_communes_pct", "Drug-free communes", "Tỷ lệ xã không ma túy", "pct(communes_drug_free, communes_total)",
+	 "percent",
+	 "National target programme to 2030: At least 50% of communes, wards and special zones nationwide will be "
+	 "drug-free; Thanh Hoa project 2024-2025: 100% of communes, wards and towns to meet the criteria"},
+	{"drug_free_districts_pct", "Districts with every commune drug-free", "Tỷ lệ huyện có 100% xã không ma túy",
+	 "pct(districts_drug_free, districts_total)", "percent",
+	 "Thanh Hoa project 2024-2025: build in all 27/27 districts, towns and cities 100% of communes, wards and towns "
+	 "to meet the criteria"},
+	{"health_stations_qualified_pct", "Health stations qualified to determine addiction",
+	 "Tỷ lệ trạm y tế xã đủ điều kiện xác định tình trạng nghiện", "pct(health_stations_qualified, health_stations)",
+	 "percent",
+	 "National target programme to 2030: Over 80% of commune-level health stations ... are qualified to determine "
+	 "drug addiction status"},
+	{"rehab_public_qualified_pct", "Public rehabilitation facilities qualified to determine addiction",
+	 "Tỷ lệ cơ sở cai nghiện công lập đủ điều kiện xác định tình trạng nghiện",
+	 "pct(rehab_public_qualified, rehab_public_facilities)", "percent",
+	 "National target programme to 2030: ... and 100% of public drug rehabilitation facilities are qualified to "
+	 "determine drug addiction status"},
+	{"counselling_point_communes_pct", "Communes with addicts that have a counselling point",
+	 "Tỷ lệ xã có người nghiện bố trí điểm tiếp nhận, tư vấn",
+	 "pct(communes_with_addicts_with_counselling_point, communes_with_addicts)", "percent",
+	 "National target programme to 2030: Over 70% of communes, wards, and special zones with drug addicts arrange "
+	 "drug addiction reception and counseling points that meet the prescribed conditions"},
+	{"community_treatment_provinces_pct", "Provinces organising home/community rehabilitation",
+	 "Tỷ lệ tỉnh tổ chức cai nghiện tự nguyện tại gia đình, cộng đồng",
+	 "pct(provinces_with_community_treatment, provinces_total)", "percent",
+	 "National target programme to 2030: at least 70% of provinces and cities organize voluntary drug addiction "
+	 "rehabilitation at home and in the community"},
+};
+const int ind_ndefs = (int)(sizeof(ind_defs) / sizeof(ind_defs[0]));
+
+const struct ind_pending ind_pending[] = {
+	{"cases_handled_lawfully_pct", "drug crime cases with their stage history (operations registry, issue 5)"},
+	{"communes_reached_communication_pct", "communication activities per commune (operations registry, issue 5)"},
+	{"plant_sites_destroyed_pct", "narcotic plant sites with their eradication dates (operations registry, issue 5)"},
+	{"plant_sites_replanted", "narcotic plant sites with the replanting flag (operations registry, issue 5)"},
+	{"hotspots_destroyed_pct", "hotspots with their status history (operations registry, issue 5)"},
+	{"cases_border_routes_change_pct", "drug crime cases by route, year on year (operations registry, issue 5)"},
+	{"cases_organised_change_pct", "organised and transnational cases, year on year (operations registry, issue 5)"},
+	{"cases_cyber_change_pct", "cyberspace cases, year on year (operations registry, issue 5)"},
+	{"border_units_equipped_pct", "equipment of border guard and coast guard units: no record in pcmt's scope"},
+};
+const int ind_npending = (int)(sizeof(ind_pending) / sizeof(ind_pending[0]));
+
+int ind_measure_find(const char *name, int *prev)
+{
+	size_t n = name ? strlen(name) : 0, k = sizeof(IND_PREV_SUFFIX) - 1;
+	int is_prev = prev && n > k && !strcmp(name + n - k, IND_PREV_SUFFIX);
+
+	if (prev)
+		*prev = 0;
+	for (int m = 0; name && m < IND_NMEAS; m++) {
+		size_t l = strlen(ind_measures[m].name);
+
+		if (!strcmp(name, ind_measures[m].name))
+			return m;
+		if (is_prev && l == n - k && !strncmp(name, ind_measures[m].name, l)) {
+			*prev = 1;
+			return m;
+		}
+	}
+	return -1;
+}
+
+int ind_measure_known(const char *name, void *cls)
+{
+	int prev;
+
+	return ind_measure_find(name, &prev) >= 0;
+}
+
+const struct ind_def *ind_def_find(const char *code)
+{
+	for (int i = 0; code && i < ind_ndefs; i++)
+		if (!strcmp(ind_defs[i].code, code))
+			return &ind_defs[i];
+	return NULL;
+}
+
+const struct ind_pending *ind_pending_find(const char *code)
+{
+	for (int i = 0; code && i < ind_npending; i++)
+		if (!strcmp(ind_pending[i].code, code))
+			return &ind_pending[i];
+	return NULL;
+}
+
+int ind_builtin_name(const char *code)
+{
+	return ind_measure_known(code, NULL) || ind_def_find(code) || ind_pending_find(code);
+}
+
+uint64_t ind_need_closure(uint64_t need)
+{
+	/* deps only name earlier measures, so one pass from the last measure down closes the set */
+	for (int m = IND_NMEAS - 1; m >= 0; m--)
+		if (need & BIT(m))
+			need |= ind_measures[m].deps;
+	return need;
+}
+
+/* ---- periods ------------------------------------------------------------------------------------ */
+
+static const char *const pkind_codes[] = {"year", "quarter", "month", "plan"};
+
+const char *ind_pkind_code(enum ind_pkind k)
+{
+	return (unsigned)k < 4 ? pkind_codes[k] : "";
+}
+
+int ind_pkind_parse(const char *code)
+{
+	for (int i = 0; code && i < 4; i++)
+		if (!strcmp(code, pkind_codes[i]))
+			return i;
+	return -1;
+}
+
+static int digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int ind_period_parse(const char *s, const char *field, struct ind_period *out, struct pcmt_err *err)
+{
+	static const char want[] = "%s must be a year (2022), a quarter (2022-Q1), a month (2022-03) or plan";
+	size_t n = s ? strlen(s) : 0;
+	int y, x;
+
+	if (n == 4 && !strcmp(s, "plan")) {
+		out->kind = IP_PLAN;
+		out->from = out->to = DATE_NONE;
+		return 0;
+	}
+	if (n < 4 || !digits(s, 4))
+		return err_set(err, ERR_INVALID, field, want, field);
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	if (y < 1900 || y > 2200)
+		return err_set(err, ERR_INVALID, field, "%s: the year must lie in 1900..2200", field);
+	if (n == 4) {
+		out->kind = IP_YEAR;
+		out->from = date_from_ymd(y, 1, 1);
+		out->to = date_from_ymd(y, 12, 31);
+		return 0;
+	}
+	if (n == 7 && s[4] == '-' && (s[5] == 'Q' || s[5] == 'q') && s[6] >= '1' && s[6] <= '4') {
+		x = s[6] - '0';
+		out->kind = IP_QUARTER;
+		out->from = date_from_ymd(y, 3 * x - 2, 1);
+		out->to = date_add_months(out->from, 3) - 1;
+		return 0;
+	}
+	if (n == 7 && s[4] == '-' && digits(s + 5, 2)) {
+		x = (s[5] - '0') * 10 + (s[6] - '0');
+		if (x < 1 || x > 12)
+			return err_set(err, ERR_INVALID, field, "%s: the month must lie in 01..12", field);
+		out->kind = IP_MONTH;
+		out->from = date_from_ymd(y, x, 1);
+		out->to = date_add_months(out->from, 1) - 1;
+		return 0;
+	}
+	return err_set(err, ERR_INVALID, field, want, field);
+}
+
+struct ind_period ind_period_around(enum ind_pkind kind, int32_t date, int32_t plan_from, int32_t plan_to)
+{
+	struct ind_period p = {kind, plan_from, plan_to};
+	int y, m, d;
+
+	if (kind == IP_PLAN)
+		return p;
+	date_to_ymd(date, &y, &m, &d);
+	if (kind == IP_YEAR) {
+		p.from = date_from_ymd(y, 1, 1);
+		p.to = date_from_ymd(y, 12, 31);
+	} else {
+		p.from = date_from_ymd(y, kind == IP_QUARTER ? m - (m - 1) % 3 : m, 1);
+		p.to = date_add_months(p.from, kind == IP_QUARTER ? 3 : 1) - 1;
+	}
+	return p;
+}
+
+char *ind_period_name(const struct ind_period *p, char buf[IND_PERIOD_BUFSZ])
+{
+	int y, m, d;
+
+	if (p->kind == IP_PLAN) {
+		snprintf(buf, IND_PERIOD_BUFSZ, "plan");
+		return buf;
+	}
+	date_to_ymd(p->from, &y, &m, &d);
+	if (p->kind == IP_YEAR)
+		snprintf(buf, IND_PERIOD_BUFSZ, "%04d", y);
+	else if (p->kind == IP_QUARTER)
+		snprintf(buf, IND_PERIOD_BUFSZ, "%04d-Q%d", y, (m - 1) / 3 + 1);
+	else
+		snprintf(buf, IND_PERIOD_BUFSZ, "%04d-%02d", y, m);
+	return buf;
+}
+
+struct ind_window ind_prev_window(const struct ind_window *w, enum ind_pkind kind)
+{
+	struct ind_window p;
+
+	p.to = w->from - 1;
+	switch (kind) {
+	case IP_YEAR: p.from = date_add_months(w->from, -12); break;
+	case IP_QUARTER: p.from = date_add_months(w->from, -3); break;
+	case IP_MONTH: p.from = date_add_months(w->from, -1); break;
+	default: p.from = w->from - (w->to - w->from + 1); break;
+	}
+	p.at = p.from + (w->at - w->from);
+	if (p.at > p.to)
+		p.at = p.to;
+	p.stock = p.to;
+	return p;
+}
+
+/* ---- the pass ------------------------------------------------------------------------------------ */
+
+static int in_force(const struct snap_ou *o, int32_t d)
+{
+	return (o->valid_from == DATE_NONE || o->valid_from <= d) && (o->valid_to == SNAP_OPEN || o->valid_to >= d);
+}
+
+void ind_rows_free(struct ind_rows *r)
+{
+	free(r->ou);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err *err)
+{
+	const struct snap *s = in->s;
+	struct ind_env env = {s, in->w, in->cp, err, 0};
+	uint64_t need = ind_need_closure(in->need), pmask = 0, fmask = 0, umask = 0;
+	int32_t *order = NULL, *loc = NULL, n = 0, top, nrows = 0;
+	double *sub = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!s || in->root < 0 || in->root >= s->nous)
+		return err_set(err, ERR_NOT_FOUND, "orgunit", "no such org unit in the snapshot");
+	for (int m = 0; m < IND_NMEAS; m++) {
+		if (!(need & BIT(m)))
+			continue;
+		if (ind_measures[m].level == IL_PERSON)
+			pmask |= BIT(m);
+		else if (ind_measures[m].level == IL_FACILITY)
+			fmask |= BIT(m);
+		else
+			umask |= BIT(m);
+	}
+	if ((need & (BIT(M_COMMUNES_DRUG_FREE) | BIT(M_DISTRICTS_DRUG_FREE))) && !in->cp)
+		return err_set(err, ERR_INTERNAL, NULL, "drug-free measures need the criteria parameters");
+	/* the subtree in pre-order: each unit before its descendants, so the reverse visits children
+	 * before their parent */
+	order = malloc((size_t)s->nous * sizeof(*order));
+	loc = malloc((size_t)s->nous * sizeof(*loc));
+	if (!order || !loc)
+		goto oom;
+	for (int32_t i = 0; i < s->nous; i++)
+		loc[i] = -1;
+	{
+		int32_t *stack = malloc((size_t)s->nous * sizeof(*stack));
+
+		if (!stack)
+			goto oom;
+		top = 0;
+		stack[top++] = in->root;
+		while (top > 0) {
+			int32_t i = stack[--top];
+
+			loc[i] = n;
+			order[n++] = i;
+			/* loc[c] < 0: a unit is entered once even if the tree were damaged into a cycle */
+			for (int32_t c = s->ous[i].first_child; c >= 0; c = s->ous[c].next_sibling)
+				if (loc[c] < 0 && top < s->nous)
+					stack[top++] = c;
+		}
+		free(stack);
+	}
+	if (!(sub = calloc((size_t)n * IND_NMEAS, sizeof(*sub))))
+		goto oom;
+	if (fmask) {
+		for (int32_t i = 0; i < s->nfac; i++) {
+			const struct snap_facility *f = &s->fac[i];
+			int32_t ix = snap_ou_ix(s, f->ou), li = ix >= 0 ? loc[ix] : -1;
+
+			if (li < 0)
+				continue;
+			for (int m = 0; m < IND_NMEAS; m++)
+				if (fmask & BIT(m))
+					sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].facility(&env, f);
+		}
+	}
+	if (pmask) {
+		for (int32_t li = 0; li < n; li++) {
+			const struct snap_ou *o = &s->ous[order[li]];
+			double *v = &sub[(size_t)li * IND_NMEAS];
+
+			for (int32_t k = 0; k < o->nmembers; k++) {
+				const struct snap_person *p = s->persons[o->members[k]];
+				struct ind_pfacts pf;
+
+				if (!p)
+					continue;
+				pfacts(&env, p, &pf);
+				for (int m = 0; m < IND_NMEAS; m++)
+					if (pmask & BIT(m))
+						v[m] += ind_measures[m].person(&env, &pf);
+			}
+		}
+	}
+	for (int32_t li = n - 1; li >= 0; li--) {
+		int32_t ix = order[li];
+		double *v = &sub[(size_t)li * IND_NMEAS];
+
+		if (umask && in_force(&s->ous[ix], env.w.stock))
+			for (int m = 0; m < IND_NMEAS; m++)
+				if (umask & BIT(m)) {
+					v[m] += ind_measures[m].unit_fn(&env, ix, v);
+					if (env.failed)
+						goto oom;
+				}
+		if (li > 0) {
+			double *pv = &sub[(size_t)loc[s->ous[ix].parent_ix] * IND_NMEAS];
+
+			for (int m = 0; m < IND_NMEAS; m++)
+				pv[m] += v[m];
+		}
+	}
+	/* rows: the root, then the units directly below it in force on the date */
+	for (int32_t c = s->ous[in->root].first_child; c >= 0; c = s->ous[c].next_sibling)
+		nrows += in_force(&s->ous[c], env.w.stock);
+	nrows++;
+	out->ou = malloc((size_t)nrows * sizeof(*out->ou));
+	out->v = malloc((size_t)nrows * IND_NMEAS * sizeof(*out->v));
+	if (!out->ou || !out->v)
+		goto oom;
+	out->ou[0] = in->root;
+	memcpy(out->v, sub, IND_NMEAS * sizeof(*sub));
+	out->n = 1;
+	for (int32_t c = s->ous[in->root].first_child; c >= 0; c = s->ous[c].next_sibling) {
+		if (!in_force(&s->ous[c], env.w.stock))
+			continue;
+		out->ou[out->n] = c;
+		memcpy(&out->v[(size_t)out->n * IND_NMEAS], &sub[(size_t)loc[c] * IND_NMEAS], IND_NMEAS * sizeof(*sub));
+		out->n++;
+	}
+	out->have = need;
+	rc = 0;
+	goto out;
+oom:
+	ind_rows_free(out);
+	err_set(err, ERR_INTERNAL, NULL, "out of memory computing indicators");
+out:
+	free(order);
+	free(loc);
+	free(sub);
+	return rc;
+}
+
+/* ---- status ------------------------------------------------------------------------------------ */
+
+static const char *const cmp_codes[] = {">=", "<=", ">", "<"};
+
+int ind_cmp_parse(const char *s)
+{
+	for (int i = 0; s && i < 4; i++)
+		if (!strcmp(s, cmp_codes[i]))
+			return i;
+	return -1;
+}
+
+const char *ind_cmp_code(enum ind_cmp c)
+{
+	return (unsigned)c < 4 ? cmp_codes[c] : "";
+}
+
+int ind_cmp_holds(enum ind_cmp c, double v, double t)
+{
+	switch (c) {
+	case IC_GE: return v >= t;
+	case IC_LE: return v <= t;
+	case IC_GT: return v > t;
+	case IC_LT: return v < t;
+	}
+	return 0;
+}
+
+const char *ind_status_code(enum ind_status s)
+{
+	static const char *const codes[] = {"met", "on_track", "at_risk", "missed", "no_data", "not_started",
+					    "not_applicable"};
+
+	return (unsigned)s < sizeof(codes) / sizeof(codes[0]) ? codes[s] : "";
+}
+
+enum ind_status ind_status(const struct ind_status_in *in, double value, double *progress, double *elapsed)
+{
+	double p = NAN, e;
+	int decreasing = in->cmp == IC_LE || in->cmp == IC_LT;
+
+	if (in->deadline <= in->start)
+		e = 1;
+	else
+		e = (double)(in->at - in->start) / (double)(in->deadline - in->start);
+	e = e < 0 ? 0 : e > 1 ? 1 : e;
+	if (elapsed)
+		*elapsed = e;
+	if (isnan(value)) {
+		if (progress)
+			*progress = NAN;
+		return IND_NO_DATA;
+	}
+	if ((!decreasing || in->has_baseline) && in->target != in->baseline)
+		p = (value - in->baseline) / (in->target - in->baseline);
+	if (progress)
+		*progress = p;
+	if (ind_cmp_holds(in->cmp, value, in->target))
+		return IND_MET;
+	if (in->today > in->deadline)
+		return IND_MISSED;
+	if (isnan(p))
+		return IND_AT_RISK;
+	/* exactly at pace is on track; the tolerance absorbs the rounding of the two divisions */
+	return p >= e - 1e-9 ? IND_ON_TRACK : IND_AT_RISK;
+}
+
+/* ---- expressions on rows --------------------------------------------------------------------- */
+
+struct row_cls {
+	const double *cur, *prev;
+	uint64_t need_cur, need_prev;
+	int bad;
+};
+
+static int row_value(const char *name, void *cls, double *out)
+{
+	struct row_cls *c = cls;
+	int prev, m = ind_measure_find(name, &prev);
+
+	if (m < 0 || (prev && !c->prev))
+		return -1;
+	*out = prev ? c->prev[m] : c->cur[m];
+	return 0;
+}
+
+int ind_value(const struct expr *e, const double *cur, const double *prev, double *out, struct pcmt_err *err)
+{
+	struct row_cls c = {cur, prev, 0, 0, 0};
+
+	return expr_eval(e, row_value, &c, out, err);
+}
+
+static void need_name(const char *name, void *cls)
+{
+	struct row_cls *c = cls;
+	int prev, m = ind_measure_find(name, &prev);
+
+	if (m < 0)
+		c->bad = 1;
+	else if (prev)
+		c->need_prev |= BIT(m);
+	else
+		c->need_cur |= BIT(m);
+}
+
+int ind_expr_need(const struct expr *e, uint64_t *cur, uint64_t *prev)
+{
+	struct row_cls c = {0};
+
+	expr_names(e, need_name, &c);
+	*cur = c.need_cur;
+	*prev = c.need_prev;
+	return c.bad ? -1 : 0;
+}
