@@ -275,7 +275,15 @@ int snap_person_test(struct snap_person *p, int32_t date, const char *kind, cons
 
 	if (k < 0 || r < 0 || date == DATE_NONE || p->ntest == UINT32_MAX)
 		return 0;
-	APPEND(p->test, p->ntest, struct snap_test);
+	if (p->ntest == p->cap_test) { /* explicit capacity: the array may have been shrunk */
+		uint32_t cap = p->cap_test < 4 ? 4 : p->cap_test * 2;
+		void *np = realloc(p->test, (size_t)cap * sizeof(*p->test));
+
+		if (!np)
+			return -1;
+		p->test = np;
+		p->cap_test = cap;
+	}
 	p->test[p->ntest++] = (struct snap_test){date, (int8_t)k, (int8_t)r};
 	return 0;
 }
@@ -348,8 +356,22 @@ static int cmp_test(const void *a, const void *b)
 	return px - py;
 }
 
+/* Gives back the growth slack of an array of n elements (up to half of it after doubling). */
+static void shrink(void **arr, size_t n, size_t sz)
+{
+	void *np;
+
+	if (*arr && n && (np = realloc(*arr, n * sz)))
+		*arr = np;
+}
+
 static void person_sort(struct snap_person *p)
 {
+	/* tests are most of the memory (30 per person nationally): keep exactly what is used */
+	if (p->cap_test > p->ntest) {
+		shrink((void **)&p->test, p->ntest, sizeof(*p->test));
+		p->cap_test = p->ntest;
+	}
 	if (p->ncls > 1)
 		qsort(p->cls, p->ncls, sizeof(*p->cls), cmp_cls);
 	if (p->nrec > 1)

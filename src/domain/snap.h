@@ -49,7 +49,7 @@ struct snap_person {
 	int32_t dob;       /* DATE_NONE when unknown */
 	int8_t female;
 	uint16_t ncls, nrec, ndet, ntreat, nsup;
-	uint32_t ntest;
+	uint32_t ntest, cap_test;
 	struct snap_cls *cls;     /* sorted by from */
 	struct snap_rec *rec;     /* sorted by opened */
 	struct snap_det *det;     /* sorted by date */
