@@ -15,6 +15,7 @@ struct cmd {
 extern const struct cmd cmd_serve, cmd_demo, cmd_migrate, cmd_orgunits;
 extern const struct cmd cmd_rules;
 extern const struct cmd cmd_eval;
+extern const struct cmd cmd_plans, cmd_indicators;
 
 /* The database URL: --db value if given, else $PCMT_DB, else "pcmt.db". */
 const char *cli_db(const char *opt);

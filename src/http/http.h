@@ -96,6 +96,8 @@ int api_delete(struct http_req *r);
 int api_person_timeline(struct http_req *r);
 int api_rules(struct http_req *r);
 int api_drugfree(struct http_req *r);
+int api_indicators(struct http_req *r);
+int api_measures(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {
