@@ -5,6 +5,7 @@
 # codes (0 ok, 1 not found, 2 usage) with one-line errors; and the demo's plans from the seeds.
 set -uo pipefail
 PCMT=${PCMT_BIN:?PCMT_BIN must name the pcmt binary}
+SRC=${PCMT_SOURCE_DIR:?PCMT_SOURCE_DIR must name the source tree}
 tmp=$(mktemp -d)
 srv=""
 cleanup() {
@@ -189,6 +190,20 @@ has "Thanh Hoa value" '^  38 +Tỉnh Thanh Hóa +100  met +communes_drug_free=[0
 check "national in Nghe An" 0 "$PCMT" indicators --db "$demo" --plan CTMTQG-PCMT-2030 --orgunit 40 --date 2025-06-30
 has "drug-free share" '^\[[0-9]+\] drug_free_communes_pct >= 50 percent, plan \(measured on 2025-06-30, due 2030-12-31\): '
 has "pending" '^\[[0-9]+\] hotspots_destroyed_pct >= 100 percent, plan .*: no_data$'
+
+# --- docs/indicators.md documents every measure and built-in indicator, with the text the code has ----
+"$PCMT" indicators --measures >"$tmp/measures"
+while read -r name unit time counts; do
+	if grep -Fq -- "| \`$name\` | " "$SRC/docs/indicators.md" && grep -Fq -- "| $counts |" "$SRC/docs/indicators.md"; then
+		pass=$((pass + 1))
+	else
+		bad "docs/indicators.md lacks measure $name as the code documents it: $counts"
+	fi
+done < <(sed -n '2,/^$/p' "$tmp/measures" | sed '/^$/d')
+while read -r code unit expr; do
+	grep -Fq -- "| \`$code\` | \`$expr\` | $unit |" "$SRC/docs/indicators.md" && pass=$((pass + 1)) ||
+		bad "docs/indicators.md lacks indicator $code = $expr"
+done < <(sed -n '/^Built-in indicators:/,/^$/p' "$tmp/measures" | sed '1d; /^$/d')
 
 echo "$pass checks passed, $fails failed"
 [ "$fails" -eq 0 ]
