@@ -8,7 +8,8 @@
 #
 # usage: bench/indicators.sh [--pcmt BIN] [--db FILE] [--orgunit CODE] [--repeat N] [--date D]
 #   --pcmt     the pcmt binary (default: build-bench/pcmt, else build/pcmt, beside this directory)
-#   --db       an SQLite database with plans (default: `pcmt demo` in a temporary directory)
+#   --db       an SQLite database (default: `pcmt demo` in a temporary directory); one without
+#              plans gets the seeds' plans first (`pcmt plans seed`)
 #   --orgunit  the province asked about (default 40, Nghe An)
 #   --repeat   rounds (default 20)
 #   --date     the date asked about (default today)
@@ -57,6 +58,10 @@ q=""
 [ -n "$date" ] && q="&date=$date"
 
 mapfile -t plans < <("$pcmt" plans list --db "$db" --format csv | tail -n +2 | cut -d, -f1 | tr -d '"')
+if [ "${#plans[@]}" -eq 0 ]; then # e.g. `pcmt demo --scale national`: add the seeds' plans
+	"$pcmt" plans seed --db "$db"
+	mapfile -t plans < <("$pcmt" plans list --db "$db" --format csv | tail -n +2 | cut -d, -f1 | tr -d '"')
+fi
 [ "${#plans[@]}" -gt 0 ] || { echo "indicators.sh: no plans in $db" >&2; exit 1; }
 
 "$pcmt" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &

@@ -1,20 +1,25 @@
-/* cmd_plans.c: `pcmt plans list` (every plan with its scope, period and number of targets) and
- * `pcmt plans show CODE` (one plan's targets with the sentence each implements). Plans and targets
- * are entered through the API (/api/v1/plans, /api/v1/targets) or loaded by `pcmt demo`. */
+/* cmd_plans.c: `pcmt plans list` (every plan with its scope, period and number of targets),
+ * `pcmt plans show CODE` (one plan's targets with the sentence each implements) and `pcmt plans seed`
+ * (the seeds' plans into any database, e.g. the national benchmark set). Plans and targets are
+ * otherwise entered through the API (/api/v1/plans, /api/v1/targets) or loaded by `pcmt demo`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "demo/plans.h"
 #include "domain/plan.h"
 #include "util/date.h"
 
 static const char usage[] =
 	"usage: pcmt plans list [--db URL] [--format table|json|csv]\n"
-	"       pcmt plans show CODE [--db URL] [--format table|json|csv]\n\n"
+	"       pcmt plans show CODE [--db URL] [--format table|json|csv]\n"
+	"       pcmt plans seed [--db URL]\n\n"
 	"list: every plan with its code, scope unit, period and number of targets.\n"
 	"show: one plan's targets: indicator, comparator, value, unit, period, deadline and the plan's sentence.\n"
+	"seed: loads the seeds' plans and targets (those `pcmt demo` loads) into a database that has the\n"
+	"      org units but not the plans, in one transaction (a plan code already there: nothing written).\n"
 	"The codes are what `pcmt indicators --plan CODE` takes.\n\n"
 	"Exit status 0 on success, 1 when the plan does not exist or on error, 2 on bad usage.\n";
 
@@ -181,6 +186,26 @@ out:
 	return rc;
 }
 
+static int do_seed(struct store *s)
+{
+	struct ent_ctx ctx = {date_today()};
+	struct pcmt_err err;
+
+	err_clear(&err);
+	if (s->ops->begin(s, &err))
+		return cli_fail("plans", "%s", err.message);
+	if (demo_plans(s, &ctx, &err)) {
+		s->ops->rollback(s);
+		if (err.code == ERR_CONFLICT)
+			return cli_fail("plans", "the seeds' plans are already there (%s)", err.message);
+		return cli_fail("plans", "cannot load the seeds' plans: %s (%s)", err.message, err.field);
+	}
+	if (s->ops->commit(s, &err))
+		return cli_fail("plans", "%s", err.message);
+	printf("plans: the seeds' plans loaded (pcmt plans list)\n");
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
@@ -193,7 +218,7 @@ static int run(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(&cmd_plans);
 	sub = argv[1];
-	if (strcmp(sub, "list") && strcmp(sub, "show"))
+	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "seed"))
 		return cli_usage(&cmd_plans);
 	argc--;
 	argv++;
@@ -217,7 +242,7 @@ static int run(int argc, char **argv)
 		return cli_fail("plans", "--format must be table, json or csv"), 2;
 	if (!(s = cli_open(cli_db(db), 1)))
 		return 1;
-	rc = code ? do_show(s, code, fmt) : do_list(s, fmt);
+	rc = !strcmp(sub, "seed") ? do_seed(s) : code ? do_show(s, code, fmt) : do_list(s, fmt);
 	store_close(s);
 	return rc;
 }

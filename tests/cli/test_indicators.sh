@@ -166,6 +166,19 @@ kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
 srv=""
 
+# --- plans seed: the seeds' plans into a database that has the units, all or nothing -------------
+check "seed without Thanh Hoa" 1 "$PCMT" plans seed --db "$db"
+one_line_err "seed without Thanh Hoa" "issuing_ou: no such org unit"
+check "nothing seeded" 0 "$PCMT" plans list --db "$db"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] && pass=$((pass + 1)) || bad "a failed seed wrote plans: $(cat "$tmp/out")"
+printf 'code\tparent_code\tkind\ttype_name\tname\n40\tVN\tprovince\tTỉnh\tTỉnh Nghệ An\n38\tVN\tprovince\tTỉnh\tTỉnh Thanh Hóa\n' >"$tmp/p.tsv"
+check "units for seed" 0 "$PCMT" orgunits import --db "$tmp/s.db" "$tmp/p.tsv"
+check "seed" 0 "$PCMT" plans seed --db "$tmp/s.db"
+check "seeded" 0 "$PCMT" plans list --db "$tmp/s.db"
+has "seeded national" '^CTMTQG-PCMT-2030 +VN +2025-01-01\.\.2030-12-31 +13  '
+check "seed twice" 1 "$PCMT" plans seed --db "$tmp/s.db"
+one_line_err "seed twice" "already there"
+
 # --- the demo's plans: every numeric target of the seeds ---------------------------------------------
 demo="$tmp/demo.db"
 PCMT_TODAY=2025-06-30 PCMT_NOW=2025-06-30T01:02:03Z check "demo" 0 "$PCMT" demo --db "$demo" --scale small
