@@ -94,7 +94,6 @@ static int list_by(struct store *st, const struct entity_def *e, const char *fie
 {
 	struct store_query q;
 	int64_t total = 0;
-	int rc;
 
 	memset(&q, 0, sizeof(q));
 	q.as_of = DATE_NONE;
@@ -104,8 +103,7 @@ static int list_by(struct store *st, const struct entity_def *e, const char *fie
 		q.eq[0].value = val;
 		q.neq = 1;
 	}
-	rc = st->ops->list(st, e, &q, items, &total, err);
-	return rc;
+	return st->ops->list(st, e, &q, items, &total, err);
 }
 
 /* The plan by code, else by id. */
@@ -437,13 +435,12 @@ int ind_answer(struct live *lv, struct store *st, const struct ind_opts *o, json
 	w.plan_to = jdate(w.plan, "period_to");
 	w.plan_scope = json_integer_value(json_object_get(w.plan, "scope_ou"));
 	pv = json_integer(json_integer_value(json_object_get(w.plan, "id")));
-	rc = list_by(st, &ent_targets, "plan_id", pv, MAX_TARGETS, &w.targets, err);
-	json_decref(pv);
-	if (rc || list_by(st, &ent_custom_indicators, NULL, NULL, MAX_CUSTOM, &w.customs, err)) {
-		rc = -1;
+	if (list_by(st, &ent_targets, "plan_id", pv, MAX_TARGETS, &w.targets, err) ||
+	    list_by(st, &ent_custom_indicators, NULL, NULL, MAX_CUSTOM, &w.customs, err)) {
+		json_decref(pv);
 		goto out;
 	}
-	rc = -1;
+	json_decref(pv);
 	w.nt = (int)json_array_size(w.targets);
 	w.t = calloc((size_t)w.nt + 1, sizeof(*w.t));
 	w.g = calloc((size_t)w.nt + 1, sizeof(*w.g));
@@ -466,7 +463,7 @@ int ind_answer(struct live *lv, struct store *st, const struct ind_opts *o, json
 		t->root_ix = o->ou_id ? snap_ou_ix(s, o->ou_id) : t->scope_ix;
 		t->group = -1;
 		resolve(&w, t);
-		if (t->root_ix < 0 && !t->reason[0])
+		if ((t->root_ix < 0 || t->scope_ix < 0) && !t->reason[0])
 			snprintf(t->reason, sizeof(t->reason), "the target's scope unit is not in the snapshot");
 		if (t->e && !t->reason[0] && !t->not_started)
 			t->group = group_of(&w, t);
