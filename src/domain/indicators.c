@@ -20,8 +20,7 @@ struct ind_env {
 	const struct snap *s;
 	struct ind_window w;
 	const struct crit_params *cp;
-	struct pcmt_err *err;    /* a unit measure that fails (out of memory) fills it */
-	int failed;
+	int failed;              /* set by a unit measure that ran out of memory */
 };
 
 /* What one scan of a person's events finds; every person-level measure reads only this. */
@@ -543,7 +542,7 @@ void ind_rows_free(struct ind_rows *r)
 int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err *err)
 {
 	const struct snap *s = in->s;
-	struct ind_env env = {s, in->w, in->cp, err, 0};
+	struct ind_env env = {s, in->w, in->cp, 0};
 	uint64_t need = ind_need_closure(in->need), pmask = 0, fmask = 0, umask = 0;
 	int32_t *order = NULL, *loc = NULL, n = 0, top, nrows = 0;
 	double *sub = NULL;
