@@ -1,6 +1,8 @@
-/* demo.c: the demonstration province, built in passes: plan every person and history in memory,
- * adjust commune by commune so that about two thirds meet the drug-free criteria today and the rest
- * fail one of them, check that reading, then write everything through ent_validate + ops->insert.
+/* demo.c: the demonstration province, built in passes: plan every person's history in memory with
+ * its routine tests, adjust commune by commune so that about two thirds meet the drug-free criteria
+ * today (read with the rulebook's numbers) and the rest fail them for realistic reasons, then write
+ * everything through ent_validate + ops->insert, and count the drug-free communes with the real
+ * engine (engine/drugfree.h) on what was written.
  * Each person and commune draws from its own random stream, so the passes stay deterministic. */
 #include "demo/demo.h"
 
@@ -11,6 +13,8 @@
 #include "demo/names.h"
 #include "demo/plans.h"
 #include "demo/rng.h"
+#include "engine/drugfree.h"
+#include "engine/rulebook.h"
 #include "util/date.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -89,8 +93,19 @@ enum basis { B_POSTEST, B_DET, B_DONE, B_RELAPSE, B_PSYCH, B_RELEASED };
 /* Compliance with the drug-free test rule today, set per current person by the adjust pass. */
 enum mode { M_OK, M_POSITIVE, M_STALE };
 
-/* Failure a non-drug-free commune shows today. */
-enum fail { F_NONE, F_POSITIVE, F_STALE, F_MANY, F_NORECORD, F_NOSUPPORT, F_N };
+/* The failure a non-drug-free commune is given on purpose today (others may come on top). */
+enum fail {
+	F_NONE,
+	F_POSITIVE,   /* a recent positive test */
+	F_STALE,      /* no test for over the window */
+	F_MANY,       /* the community addict ceiling reached */
+	F_NORECORD,   /* a classified person without an open record */
+	F_NOTREAT,    /* an addict who dropped out of treatment */
+	F_POSTTEST,   /* a post-rehab person without a sudden or a periodic test */
+	F_NOSUPPORT,  /* a post-rehab person without reintegration support */
+	F_UNDETECTED, /* a positive test the commune never classified or recorded */
+	F_N
+};
 
 struct ev {
 	unsigned char type, deleted, key, basis; /* key: a test that records a finding; never pruned */
@@ -147,6 +162,9 @@ struct gen {
 	struct ent_ctx ctx;
 	uint64_t seed;
 	int32_t T, H0;
+	struct crit_params cp; /* the drug-free numbers in force today, from the store's rulebook */
+	int criteria_in_force; /* 0: today is before the criteria take effect; cp holds their first rows */
+	int64_t province_id;
 	struct demo_stats *st;
 	struct district d[64];
 	int nd;
@@ -497,7 +515,12 @@ static void path_addict(struct gen *g, struct person *p, struct rng *r, int forc
 {
 	static const int w[] = {500, 280, 130, 90}; /* plain, after illegal use, with a relapse, ended */
 	int v = force ? rng_below(r, 2) : rng_pick(r, w, N(w));
-	int32_t T = g->T, d, hz;
+	/* An ended history (death, prison) ends more than the detection lookback ago: a determination
+	 * or positive test within it and no classification would count as an undetected addict. */
+	int32_t T = g->T, d, hz, last_end = T - g->cp.lookback_days - 10;
+
+	if (v == 3 && last_end - 90 < g->H0 + 10)
+		v = 0; /* today too early for an ended history */
 
 	if (v == 1) {
 		int32_t s = rdate(r, g->H0, T - 240);
@@ -507,10 +530,10 @@ static void path_addict(struct gen *g, struct person *p, struct rng *r, int forc
 		close_ev(g, p, p->cur_cls, d - 1, NULL);
 		close_ev(g, p, p->cur_rec, d, "addiction_determined");
 	} else {
-		d = rdate(r, g->H0 + 10, v == 3 ? T - 200 : T - 20);
+		d = rdate(r, g->H0 + 10, v == 3 ? last_end - 90 : T - 20);
 	}
 	determine(g, p, r, d, B_DET);
-	hz = v == 3 ? rdate(r, d + 90, T - 10) : T;
+	hz = v == 3 ? rdate(r, d + 90, last_end) : T;
 	if (treat_chain(g, p, r, d + rng_range(r, 3, 30), hz, v == 2))
 		return;
 	if (v == 3) { /* died, or imprisoned for a drug offence */
@@ -542,8 +565,16 @@ static void path_user(struct gen *g, struct person *p, struct rng *r, int force)
 	if (e >= T)
 		return;
 	why = rng_below(r, 100);
-	if (why < 15) /* ended early: moved away, or another administrative measure */
-		e = rdate(r, o + 30, e);
+	if (why < 15) { /* ended early: moved away, or another administrative measure */
+		int32_t early = rdate(r, o + 30, e);
+
+		/* only long ago: the positive test would otherwise still count as a finding without a
+		 * classification (the person's later life is not followed) */
+		if (early < T - g->cp.lookback_days)
+			e = early;
+		else
+			why = 15;
+	}
 	close_ev(g, p, rec, e, why >= 15 ? "period_ended" : why >= 5 ? "moved" : "admin_measure");
 	close_ev(g, p, cls, e, NULL);
 }
@@ -684,28 +715,103 @@ static int test_facility(struct gen *g, const struct person *p, int32_t d)
 	return g->c[p->commune].station;
 }
 
-/* Periodic and sudden tests every one to four months while a record is open. Post-rehab tests are
- * negative (a relapse is a separate, recorded event); others are sometimes positive. */
+/* The classification event of kind cl held on d, or -1. */
+static int class_on(const struct person *p, int cl, int32_t d)
+{
+	for (int i = 0; i < p->nev; i++) {
+		const struct ev *e = &p->ev[i];
+
+		if (e->type == EV_CLASS && !e->deleted && !strcmp(e->kind, cl_code[cl]) && e->a <= d &&
+		    (e->b == DATE_NONE || e->b >= d))
+			return i;
+	}
+	return -1;
+}
+
+/* Tests under an illegal-user record (illegal users, persons with psychosis signs): one every one to
+ * four months, sometimes positive. A positive test under management is a new finding: the commune
+ * chair decides again within 3 working days, and the classification and the record start over for
+ * 12 months from the new decision (Decree 105/2021). So a classification never ends while a
+ * positive test is still within the detection lookback: that would make the person "undetected". */
+static void user_tests(struct gen *g, struct person *p, struct rng *r, int rec)
+{
+	int32_t T = g->T, end = p->ev[rec].b, lim;
+	/* only a record that runs its term (or is still open) starts over; one closed for another reason
+	 * (addiction determined, moved away long ago) hands the person on */
+	int renew = end == DATE_NONE || !strcmp(p->ev[rec].result, "period_ended");
+	int cls = -1, cl = DCL_USER;
+
+	if (renew) {
+		cls = class_on(p, DCL_USER, p->ev[rec].a);
+		if (cls < 0 && (cls = class_on(p, DCL_PSYCH, p->ev[rec].a)) >= 0)
+			cl = DCL_PSYCH;
+		renew = cls >= 0;
+	}
+	/* no test in a term's last days: its finding would fall between two decisions */
+	lim = end == DATE_NONE ? T : renew ? end - 3 : end;
+	for (int32_t t = p->ev[rec].a + rng_range(r, 20, 75); t <= lim; t += rng_range(r, 30, 120)) {
+		int pos = rng_chance(r, 60), j;
+		int32_t o;
+
+		j = add_test(g, p, r, t, rng_chance(r, 650) ? "periodic" : "sudden", pos, 0);
+		if (!pos || !renew || t + 3 >= T)
+			continue; /* a positive of the last days: the decision is still to come */
+		ev_at(g, p, j)->key = 1;
+		o = t + rng_range(r, 1, 3);
+		close_ev(g, p, rec, o, "other");
+		close_ev(g, p, cls, t - 1, NULL);
+		cls = add_class(g, p, cl, t, B_POSTEST);
+		rec = add_rec(g, p, "illegal_user", o);
+		end = date_add_months(o, 12);
+		lim = T;
+		if (end < T) {
+			close_ev(g, p, rec, end, "period_ended");
+			close_ev(g, p, cls, end, NULL);
+			lim = end - 3;
+		}
+	}
+}
+
+/* Tests under an addict record: one every one to four months, sometimes positive (a relapse during
+ * treatment leads to compulsory treatment in the history, not here). */
+static void addict_tests(struct gen *g, struct person *p, struct rng *r, int rec)
+{
+	int32_t end = p->ev[rec].b == DATE_NONE ? g->T : min32(p->ev[rec].b, g->T);
+
+	for (int32_t t = p->ev[rec].a + rng_range(r, 20, 75); t <= end; t += rng_range(r, 30, 120))
+		add_test(g, p, r, t, rng_chance(r, 650) ? "periodic" : "sudden", rng_chance(r, 90), 0);
+}
+
+/* Post-rehabilitation management (Law 73/2021 art. 40): a periodic test at least every
+ * test.periodic_interval_days and sudden tests now and then, the first within the first interval,
+ * so both are there once the criteria ask for them. Negative: a relapse is a separate event. */
+static void post_tests(struct gen *g, struct person *p, struct rng *r, int rec)
+{
+	int iv = g->cp.test_interval_days > 20 ? g->cp.test_interval_days : 20;
+	int32_t end = p->ev[rec].b == DATE_NONE ? g->T : min32(p->ev[rec].b, g->T);
+
+	for (int32_t t = p->ev[rec].a + rng_range(r, iv / 2, iv); t <= end; t += rng_range(r, iv * 2 / 3, iv))
+		add_test(g, p, r, t, "periodic", 0, 0);
+	for (int32_t t = p->ev[rec].a + rng_range(r, 5, iv - 5); t <= end; t += rng_range(r, iv / 2, iv * 3))
+		add_test(g, p, r, t, "sudden", 0, 0);
+}
+
+/* Routine tests while each record of the history is open. */
 static void routine_tests(struct gen *g, int i)
 {
 	struct person *p = &g->p[i];
 	struct rng r = rng_stream(g->seed, RS_TESTS, (uint64_t)i);
-	int n = p->nev;
+	int n = p->nev; /* records opened by user_tests look after themselves */
 
 	for (int k = 0; k < n; k++) {
-		struct ev rec = p->ev[k]; /* a copy: add_test may move p->ev */
-		int pos;
-		int32_t end;
-
-		if (rec.type != EV_REC || rec.deleted)
+		if (p->ev[k].type != EV_REC || p->ev[k].deleted)
 			continue;
-		pos = !strcmp(rec.kind, "addict") ? 90 : !strcmp(rec.kind, "illegal_user") ? 70 : 0;
-		end = rec.b == DATE_NONE ? g->T : rec.b;
-		for (int32_t t = rec.a + rng_range(&r, 20, 75); t <= end && t <= g->T; t += rng_range(&r, 30, 120)) {
-			int j = add_test(g, p, &r, t, rng_chance(&r, 650) ? "periodic" : "sudden", rng_chance(&r, pos), 0);
-
-			ev_at(g, p, j)->fac = test_facility(g, p, t);
-		}
+		if (!strcmp(p->ev[k].kind, "post_rehab"))
+			post_tests(g, p, &r, k);
+		else if (!strcmp(p->ev[k].kind, "illegal_user"))
+			user_tests(g, p, &r, k);
+		else
+			addict_tests(g, p, &r, k);
 	}
 }
 
@@ -720,51 +826,57 @@ static int32_t last_test(const struct person *p)
 	return d;
 }
 
-/* 1 if the person's latest key test (a finding) lies after `after`. */
-static int key_test_after(const struct person *p, int32_t after)
+/* 1 if p has a key test (a finding: every key test is positive) in [from, to]. */
+static int finding_in(const struct person *p, int32_t from, int32_t to)
 {
 	for (int i = 0; i < p->nev; i++)
-		if (p->ev[i].type == EV_TEST && p->ev[i].key && !p->ev[i].deleted && p->ev[i].a > after)
+		if (p->ev[i].type == EV_TEST && p->ev[i].key && !p->ev[i].deleted && p->ev[i].a >= from &&
+		    p->ev[i].a <= to)
 			return 1;
 	return 0;
 }
 
-/* Applies the person's mode to the tests of the last 30 days: the drug-free criteria read the
- * latest test on or before today, which must lie in [today-30, today] and be negative. */
+/* Marks deleted the routine (non-key) tests of kind (NULL: any) dated from..to. */
+static void drop_tests(struct person *p, const char *kind, int32_t from, int32_t to)
+{
+	for (int i = 0; i < p->nev; i++) {
+		struct ev *e = &p->ev[i];
+
+		if (e->type == EV_TEST && !e->key && e->a >= from && e->a <= to && (!kind || !strcmp(e->kind, kind)))
+			e->deleted = 1;
+	}
+}
+
+/* Applies the person's mode to the tests of the last window days: the drug-free criteria read the
+ * latest test on or before today, which must lie in [today - window, today] and be negative. */
 static void comply(struct gen *g, int i)
 {
 	struct person *p = &g->p[i];
 	struct rng r = rng_stream(g->seed, RS_TESTS, (uint64_t)i + 0x100000);
-	int32_t T = g->T, cut = p->mode == M_STALE ? T - 35 : T - 30, last;
-	int j;
+	int32_t T = g->T, w = g->cp.window_days, last, lo;
 
-	if (p->current != DCL_ADDICT && p->current != DCL_USER && p->current != DCL_PSYCH) {
-		int rec = p->current == DCL_POST ? open_record(p, T) : -1;
-
-		/* post-rehab: tested at least once during management (criterion 3) */
-		if (rec >= 0) {
-			int32_t o = p->ev[rec].a;
-			int tested = 0;
-
-			for (int k = 0; k < p->nev; k++)
-				tested |= p->ev[k].type == EV_TEST && !p->ev[k].deleted && p->ev[k].a >= o;
-			if (!tested) {
-				j = add_test(g, p, &r, rdate(&r, o, T), "periodic", 0, 0);
-				ev_at(g, p, j)->fac = test_facility(g, p, ev_at(g, p, j)->a);
-			}
-		}
+	if (p->current != DCL_ADDICT && p->current != DCL_USER && p->current != DCL_PSYCH)
 		return;
-	}
-	for (int k = 0; k < p->nev; k++)
-		if (p->ev[k].type == EV_TEST && !p->ev[k].key && p->ev[k].a > cut)
-			p->ev[k].deleted = 1;
-	last = last_test(p);
+	drop_tests(p, NULL, p->mode == M_STALE ? T - w - 5 : T - w + 1, T);
 	if (p->mode == M_STALE)
 		return;
-	j = add_test(g, p, &r,
-		     min32(rdate(&r, max32(T - (p->mode == M_OK ? 25 : 20), last == DATE_NONE ? T - 25 : last + 1), T), T),
-		     p->mode == M_OK && rng_chance(&r, 650) ? "periodic" : "sudden", p->mode == M_POSITIVE, 0);
-	ev_at(g, p, j)->fac = test_facility(g, p, ev_at(g, p, j)->a);
+	/* an illegal user's positive result is news of the last days: within 3 working days the chair
+	 * would have decided again */
+	lo = p->mode == M_OK ? T - w * 5 / 6 : p->current == DCL_ADDICT ? T - w * 2 / 3 : T - 3;
+	last = last_test(p);
+	add_test(g, p, &r, min32(rdate(&r, max32(lo, last == DATE_NONE ? lo : last + 1), T), T),
+		 p->mode == M_OK && rng_chance(&r, 650) ? "periodic" : "sudden", p->mode == M_POSITIVE, 0);
+}
+
+/* Where each routine test was taken: at the treatment facility during residential treatment (the
+ * commune adjustment may have changed treatments after the tests were drawn), else the station. */
+static void place_tests(struct gen *g, int i)
+{
+	struct person *p = &g->p[i];
+
+	for (int k = 0; k < p->nev; k++)
+		if (p->ev[k].type == EV_TEST && !p->ev[k].key && !p->ev[k].deleted)
+			p->ev[k].fac = test_facility(g, p, p->ev[k].a);
 }
 
 /* ---- communes: make the planned drug-free reading true ------------------------------------- */
@@ -787,27 +899,141 @@ static int in_community(const struct person *p, int32_t T)
 	return t < 0 || !residential(p->ev[t].kind);
 }
 
+/* The open record of p on T, opened at least `days` before T, or -1. */
+static int record_open_for(const struct person *p, int32_t T, int days)
+{
+	int rec = open_record(p, T);
+
+	return rec >= 0 && T - p->ev[rec].a >= days ? rec : -1;
+}
+
+typedef int keep_fn(struct gen *g, const struct person *p);
+
+/* How many persons of v[0..n) keep holds for. */
+static int count(struct gen *g, const int *v, int n, keep_fn *keep)
+{
+	int m = 0;
+
+	for (int i = 0; i < n; i++)
+		m += keep(g, &g->p[v[i]]) != 0;
+	return m;
+}
+
+/* One person of v[0..n) that keep holds for, drawn from r; -1 when none. */
+static int choose(struct gen *g, struct rng *r, const int *v, int n, keep_fn *keep)
+{
+	int m = count(g, v, n, keep), x;
+
+	if (!m)
+		return -1;
+	x = rng_below(r, m);
+	for (int i = 0; i < n; i++)
+		if (keep(g, &g->p[v[i]]) && x-- == 0)
+			return v[i];
+	return -1;
+}
+
+/* Tested against the window today: illegal users, psychosis signs, and addicts in the community. */
+static int is_tested(struct gen *g, const struct person *p)
+{
+	return p->current == DCL_USER || p->current == DCL_PSYCH ||
+	       (p->current == DCL_ADDICT && in_community(p, g->T));
+}
+
+/* Can be left without a test for over the window: no finding (key test) lies in it. */
+static int can_lapse(struct gen *g, const struct person *p)
+{
+	return is_tested(g, p) && !finding_in(p, g->T - g->cp.window_days - 5, g->T);
+}
+
+/* An illegal user the commune could have left unrecorded: the positive test lies within the
+ * lookback, at least a week old. */
+static int can_hide(struct gen *g, const struct person *p)
+{
+	return (p->current == DCL_USER || p->current == DCL_PSYCH) &&
+	       finding_in(p, g->T - g->cp.lookback_days + 7, g->T - 7);
+}
+
+/* An addict in treatment for at least 45 days, who could have dropped out. */
+static int can_drop_out(struct gen *g, const struct person *p)
+{
+	int t = ongoing_treatment(p, g->T);
+
+	return p->current == DCL_ADDICT && t >= 0 && p->ev[t].a <= g->T - 45;
+}
+
+/* A post-rehab person whose record has been open long enough for tests to be due. */
+static int tests_due(struct gen *g, const struct person *p)
+{
+	return p->current == DCL_POST && record_open_for(p, g->T, g->cp.test_interval_days) >= 0;
+}
+
+static int has_record(struct gen *g, const struct person *p)
+{
+	return open_record(p, g->T) >= 0;
+}
+
+static int anyone(struct gen *g, const struct person *p)
+{
+	return 1;
+}
+
+/* What a post-rehab person can lack since the record opened. */
+enum lapse { L_SUDDEN, L_PERIODIC, L_SUPPORT };
+
+/* Removes every sudden or periodic test, or every support, of p since the open record opened. */
+static void lapse_post(struct gen *g, struct person *p, enum lapse what)
+{
+	int rec = open_record(p, g->T);
+
+	if (rec < 0)
+		return;
+	if (what == L_SUPPORT) {
+		for (int i = 0; i < p->nev; i++)
+			if (p->ev[i].type == EV_SUPPORT && p->ev[i].a >= p->ev[rec].a)
+				p->ev[i].deleted = 1;
+		return;
+	}
+	drop_tests(p, what == L_SUDDEN ? "sudden" : "periodic", p->ev[rec].a, g->T);
+}
+
+/* Deletes every record of p open on T, with the routine tests taken under it. */
+static void unrecord(struct gen *g, struct person *p)
+{
+	int32_t from = DATE_NONE;
+
+	for (int rec; (rec = open_record(p, g->T)) >= 0;) {
+		p->ev[rec].deleted = 1;
+		from = from == DATE_NONE ? p->ev[rec].a : min32(from, p->ev[rec].a);
+	}
+	if (from != DATE_NONE)
+		drop_tests(p, NULL, from, g->T);
+}
+
+/* Commune k today. A planned drug-free commune meets every criterion: everyone tested in the window
+ * (comply), fewer than the ceiling of addicts in the community. Any other commune gets one failure on
+ * purpose, among those it can show, and then the everyday lapses of a commune not there yet. buf
+ * holds 3 lists of cap/3 persons. */
 static void adjust_commune(struct gen *g, int k, int *buf, int cap)
 {
+	/* weights of the failure on purpose, in enum fail order */
+	static const int fw[F_N] = {0, 200, 170, 110, 100, 60, 150, 80, 110};
 	struct commune *c = &g->c[k];
 	struct rng r = rng_stream(g->seed, RS_ADJUST, (uint64_t)k);
 	int32_t T = g->T;
-	int na, nt = 0, *tested = buf + cap / 2, ncomm = 0;
-	int half = cap / 2;
+	int q = cap / 3, *add = buf, *post = buf + q, *all = buf + 2 * q;
+	int na, npost, nall = 0, ncomm = 0, w[F_N], who = -1;
 
-	/* current addicts in buf[0..na), every currently tested person in tested[0..nt) */
-	na = currents(g, k, DCL_ADDICT, buf, half);
-	for (int cl = DCL_ADDICT; cl <= DCL_PSYCH; cl++) {
-		if (cl == DCL_POST)
-			continue;
-		nt += currents(g, k, cl, tested + nt, half - nt);
-	}
+	na = currents(g, k, DCL_ADDICT, add, q);
+	npost = currents(g, k, DCL_POST, post, q);
+	for (int cl = DCL_ADDICT; cl <= DCL_PSYCH; cl++)
+		nall += currents(g, k, cl, all + nall, q - nall);
 	for (int i = 0; i < na; i++)
-		ncomm += in_community(&g->p[buf[i]], T);
+		ncomm += in_community(&g->p[add[i]], T);
 	if (c->planned_free) {
-		/* fewer than 10 addicts in the community: the others are in residential treatment */
-		for (int i = na - 1; i >= 0 && ncomm >= 10; i--) {
-			struct person *p = &g->p[buf[i]];
+		/* fewer addicts in the community than the ceiling: the others are in residential treatment */
+		for (int i = na - 1; i >= 0 && ncomm >= g->cp.ceiling; i--) {
+			struct person *p = &g->p[add[i]];
 			int t = ongoing_treatment(p, T);
 
 			if (t < 0 || !in_community(p, T))
@@ -817,117 +1043,105 @@ static void adjust_commune(struct gen *g, int k, int *buf, int cap)
 			p->ev[t].b = max32(p->ev[t].a + 365, T + rng_range(&r, 30, 300));
 			ncomm--;
 		}
-		for (int i = 0; i < nt; i++)
-			g->p[tested[i]].mode = M_OK;
 		c->fail = F_NONE;
 		return;
 	}
-	/* Not drug-free: everyone mostly compliant, then one clear failure. */
-	for (int i = 0; i < nt; i++) {
-		struct person *p = &g->p[tested[i]];
+	/* the failure on purpose, among those the commune's persons allow */
+	memcpy(w, fw, sizeof(w));
+	if (!count(g, all, nall, is_tested))
+		w[F_POSITIVE] = 0;
+	if (!count(g, all, nall, can_lapse))
+		w[F_STALE] = 0;
+	if (na < g->cp.ceiling)
+		w[F_MANY] = 0;
+	if (!nall)
+		w[F_NORECORD] = 0; /* cannot happen: every such commune has a seeded current person */
+	if (!count(g, add, na, can_drop_out))
+		w[F_NOTREAT] = 0;
+	if (!count(g, post, npost, tests_due))
+		w[F_POSTTEST] = 0;
+	if (!count(g, post, npost, has_record))
+		w[F_NOSUPPORT] = 0;
+	if (!count(g, all, nall, can_hide))
+		w[F_UNDETECTED] = 0;
+	c->fail = (enum fail)rng_pick(&r, w, F_N);
+	if (!w[c->fail])
+		return;
+	/* failures that change who is in the community or classified come first */
+	switch (c->fail) {
+	case F_MANY: /* the ceiling reached: addicts at a facility moved to treatment in the community */
+		for (int i = 0; i < na && ncomm < g->cp.ceiling; i++) {
+			struct person *p = &g->p[add[i]];
+			int t = ongoing_treatment(p, T);
+			int opi = !strcmp(p->group, "opioids") && g->d[c->d].ost >= 0;
+
+			if (t < 0 || in_community(p, T))
+				continue;
+			p->ev[t].kind = opi ? "methadone" : "voluntary_community";
+			p->ev[t].fac = treat_facility(g, p, &r, p->ev[t].kind);
+			p->ev[t].b = opi ? DATE_NONE : max32(p->ev[t].a + 180, T + rng_range(&r, 10, 120));
+			ncomm++;
+		}
+		break;
+	case F_NOTREAT: { /* dropped out of treatment lately; compulsory treatment not yet ordered */
+		struct person *p = &g->p[who = choose(g, &r, add, na, can_drop_out)];
+		struct ev *e = &p->ev[ongoing_treatment(p, T)];
+
+		e->c = max32(e->a + 1, T - rng_range(&r, 5, 40));
+		e->result = "dropped_out";
+		break;
+	}
+	case F_NORECORD: /* known and classified, but no management record was opened */
+		who = choose(g, &r, all, nall, anyone);
+		unrecord(g, &g->p[who]);
+		break;
+	case F_UNDETECTED: { /* a positive test the commune never acted on: no classification, no record */
+		struct person *p = &g->p[who = choose(g, &r, all, nall, can_hide)];
+		int cls = -1;
+
+		held_on(p, T, &cls);
+		if (cls >= 0)
+			p->ev[cls].deleted = 1;
+		unrecord(g, p);
+		p->current = -1;
+		break;
+	}
+	case F_POSTTEST:
+		who = choose(g, &r, post, npost, tests_due);
+		lapse_post(g, &g->p[who], rng_chance(&r, 650) ? L_SUDDEN : L_PERIODIC);
+		break;
+	case F_NOSUPPORT:
+		who = choose(g, &r, post, npost, has_record);
+		lapse_post(g, &g->p[who], L_SUPPORT);
+		break;
+	default:
+		break;
+	}
+	/* everyday lapses: now and then a test missed or positive, a post-rehab test or support missed */
+	for (int i = 0; i < nall; i++) {
+		struct person *p = &g->p[all[i]];
 		int x = rng_below(&r, 1000);
 
-		p->mode = x < 650 ? M_OK : x < 850 && !key_test_after(p, T - 35) ? M_STALE : M_POSITIVE;
+		if (all[i] != who && is_tested(g, p))
+			p->mode = x < 900 ? M_OK : x < 950 && can_lapse(g, p) ? M_STALE : x < 950 ? M_OK : M_POSITIVE;
 	}
-	{
-		int posts[64], npost = currents(g, k, DCL_POST, posts, N(posts));
-		int w[F_N] = {0, 300, 350, na >= 10 ? 150 : 0, 100, npost ? 130 : 0};
-		int who = nt ? tested[rng_below(&r, nt)] : -1;
+	for (int i = 0; i < npost; i++) {
+		struct person *p = &g->p[post[i]];
+		int x = rng_below(&r, 1000);
 
-		if (who < 0) /* cannot happen: every failing commune has a seeded current person */
-			w[F_POSITIVE] = w[F_STALE] = w[F_NORECORD] = 0;
-		if (who >= 0 && key_test_after(&g->p[who], T - 35))
-			w[F_STALE] = 0;
-		if (!w[F_POSITIVE] && !w[F_MANY] && !w[F_NOSUPPORT])
-			return;
-		c->fail = (enum fail)rng_pick(&r, w, F_N);
-		switch (c->fail) {
-		case F_POSITIVE:
-			g->p[who].mode = M_POSITIVE;
-			break;
-		case F_STALE:
-			g->p[who].mode = M_STALE;
-			break;
-		case F_NORECORD: { /* known, but no management record: "not detected/recorded" */
-			int rec = open_record(&g->p[who], T);
-
-			if (rec >= 0)
-				g->p[who].ev[rec].deleted = 1;
-			break;
-		}
-		case F_MANY: /* ten or more addicts living in the community */
-			for (int i = 0; i < na && ncomm < 10; i++) {
-				struct person *p = &g->p[buf[i]];
-				int t = ongoing_treatment(p, T);
-				int opi = !strcmp(p->group, "opioids") && g->d[c->d].ost >= 0;
-
-				if (t < 0 || in_community(p, T))
-					continue;
-				p->ev[t].kind = opi ? "methadone" : "voluntary_community";
-				p->ev[t].fac = treat_facility(g, p, &r, p->ev[t].kind);
-				p->ev[t].b = opi ? DATE_NONE : max32(p->ev[t].a + 180, T + rng_range(&r, 10, 120));
-				ncomm++;
-			}
-			break;
-		case F_NOSUPPORT: { /* a post-rehab person given no support to reintegrate */
-			struct person *p = &g->p[posts[rng_below(&r, npost)]];
-			int rec = open_record(p, T);
-
-			for (int i = 0; rec >= 0 && i < p->nev; i++)
-				if (p->ev[i].type == EV_SUPPORT && p->ev[i].a >= p->ev[rec].a)
-					p->ev[i].deleted = 1;
-			break;
-		}
-		default:
-			break;
-		}
-	}
-}
-
-/* The demo's own reading of the drug-free criteria (RULES.md) on T, to report and test the plan;
- * the real evaluation belongs to the criteria module. */
-static int meets_criteria(struct gen *g, int k)
-{
-	int32_t T = g->T;
-	int ncomm = 0;
-
-	for (int i = 0; i < g->np; i++) {
-		struct person *p = &g->p[i];
-		int cl = p->current, rec, lt = -1;
-
-		if (p->commune != k || cl < 0 || cl == DCL_RELEASED)
+		if (post[i] == who)
 			continue;
-		rec = open_record(p, T);
-		if (rec < 0)
-			return 0;
-		if (cl == DCL_POST) {
-			int tested = 0, supported = 0;
-
-			for (int j = 0; j < p->nev; j++) {
-				const struct ev *e = &p->ev[j];
-
-				tested |= e->type == EV_TEST && !e->deleted && e->a >= p->ev[rec].a;
-				supported |= e->type == EV_SUPPORT && !e->deleted && e->a >= p->ev[rec].a;
-			}
-			if (!tested || !supported)
-				return 0;
-			continue;
-		}
-		for (int j = 0; j < p->nev; j++) {
-			const struct ev *e = &p->ev[j];
-
-			if (e->type == EV_TEST && !e->deleted && e->a <= T && (lt < 0 || e->a >= p->ev[lt].a))
-				lt = j;
-		}
-		if (lt < 0 || p->ev[lt].a < T - 30 || strcmp(p->ev[lt].result, "negative"))
-			return 0;
-		if (cl == DCL_ADDICT) {
-			if (ongoing_treatment(p, T) < 0)
-				return 0;
-			ncomm += in_community(p, T);
-		}
+		if (x < 30 && tests_due(g, p))
+			lapse_post(g, p, x < 20 ? L_SUDDEN : L_PERIODIC);
+		else if (x >= 30 && x < 55)
+			lapse_post(g, p, L_SUPPORT);
 	}
-	return ncomm < 10;
+	/* the failure on purpose that rests on one tested person */
+	if (c->fail == F_POSITIVE || c->fail == F_STALE) {
+		who = choose(g, &r, all, nall, c->fail == F_STALE ? can_lapse : is_tested);
+		if (who >= 0) /* always: the weight was 0 otherwise */
+			g->p[who].mode = c->fail == F_STALE ? M_STALE : M_POSITIVE;
+	}
 }
 
 /* ---- writing -------------------------------------------------------------------------------- */
@@ -1497,6 +1711,7 @@ static int load_province(struct gen *g, struct pcmt_err *err)
 
 	if (g->s->ops->ou_by_code(g->s, PROVINCE_CODE, DATE_NONE, &pr, err))
 		return err_set(err, ERR_INVALID, NULL, "the org units have no province %s (Nghệ An)", PROVINCE_CODE);
+	g->province_id = pr.id;
 	if (list_children(g, pr.id, "district", &ds, err))
 		return -1;
 	if (json_array_size(ds) == 0 || json_array_size(ds) > N(g->d)) {
@@ -1614,11 +1829,41 @@ static void tally(struct gen *g)
 	st->persons = g->np;
 }
 
+/* The drug-free numbers in force today, from the store's rulebook (the built-in default when its
+ * table is still empty), so that the plan reads the criteria as the evaluation will. Before the
+ * criteria take effect (2024 in the default rulebook) the plan uses their first rows and nothing
+ * is evaluated. */
+static int read_params(struct gen *g, struct pcmt_err *err)
+{
+	struct rulebook rb;
+	struct pcmt_err e2;
+	int32_t from = INT32_MAX;
+	int rc = -1;
+
+	rulebook_init(&rb);
+	if (rulebook_read(g->s, &rb, err))
+		goto out;
+	g->criteria_in_force = crit_params_at(&rb, g->T, &g->cp, &e2) == 0;
+	if (!g->criteria_in_force) {
+		/* the earliest date on which every number is in force */
+		for (int i = 0; i < rb.n; i++)
+			if (rb.rules[i].effective_from > g->T && rb.rules[i].effective_from < from &&
+			    crit_params_at(&rb, rb.rules[i].effective_from, &g->cp, &e2) == 0)
+				from = rb.rules[i].effective_from;
+		if (from == INT32_MAX || crit_params_at(&rb, from, &g->cp, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	rulebook_free(&rb);
+	return rc;
+}
+
 static int generate(struct gen *g, const struct demo_opts *o, struct pcmt_err *err)
 {
 	int *buf, cap;
 
-	if (load_province(g, err))
+	if (read_params(g, err) || load_province(g, err))
 		return -1;
 	plan_facilities(g);
 	if (plan_communes(g))
@@ -1636,22 +1881,21 @@ static int generate(struct gen *g, const struct demo_opts *o, struct pcmt_err *e
 	plan_duplicates(g);
 	for (int i = 0; i < g->np; i++) {
 		plan_history(g, i);
+		routine_tests(g, i);
 		g->p[i].current = held_on(&g->p[i], g->T, NULL);
 	}
-	cap = 2 * g->np;
+	cap = 3 * g->np;
 	if (!(buf = malloc((size_t)cap * sizeof(*buf))))
 		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 	for (int k = 0; k < g->nc; k++)
 		adjust_commune(g, k, buf, cap);
 	free(buf);
 	for (int i = 0; i < g->np; i++) {
-		routine_tests(g, i);
 		comply(g, i);
+		place_tests(g, i);
 	}
 	if (g->oom)
 		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
-	for (int k = 0; k < g->nc; k++)
-		g->st->checked_free += meets_criteria(g, k);
 	tally(g);
 	if (write_facilities(g, err))
 		return -1;
@@ -1659,6 +1903,54 @@ static int generate(struct gen *g, const struct demo_opts *o, struct pcmt_err *e
 		if (write_person(g, &g->p[i], i, err))
 			return -1;
 	return 0;
+}
+
+/* Counts what the real evaluation finds on the committed store today: drug-free communes, the plan
+ * they should match, and the reasons the others fail. The same answer as `pcmt eval drug-free`. */
+static int evaluate(struct gen *g, struct pcmt_err *err)
+{
+	struct demo_stats *st = g->st;
+	struct drugfree_opts o;
+	struct live *lv;
+	json_t *ans = NULL, *cm, *f;
+	size_t i, j;
+	int rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.ou_id = g->province_id;
+	o.date = g->T;
+	o.details = 1;
+	if (!(lv = live_open(g->s, err)))
+		return -1;
+	if (drugfree_eval(lv, g->s, &o, &ans, err))
+		goto out;
+	st->checked_free = (int)json_integer_value(json_object_get(json_object_get(ans, "summary"), "drug_free"));
+	json_array_foreach(json_object_get(ans, "communes"), i, cm) {
+		int64_t id = json_integer_value(json_object_get(cm, "id"));
+		int pass = json_is_true(json_object_get(cm, "drug_free")), seen[CR_CEILING + 1] = {0}, n = 0;
+
+		for (int k = 0; k < g->nc; k++)
+			if (g->c[k].id == id)
+				st->mismatched += g->c[k].planned_free != pass;
+		if (pass)
+			continue;
+		json_array_foreach(json_object_get(cm, "failures"), j, f) {
+			const char *code = json_string_value(json_object_get(f, "reason_code"));
+
+			for (int r = 0; r <= CR_CEILING; r++)
+				if (code && !strcmp(code, crit_reason_code((enum crit_reason)r)) && !seen[r]++) {
+					st->failing_by[r]++;
+					n++;
+				}
+		}
+		if (n > 0)
+			st->failing_with[(n < DEMO_NREASONS ? n : DEMO_NREASONS) - 1]++;
+	}
+	rc = 0;
+out:
+	json_decref(ans);
+	live_close(lv);
+	return rc;
 }
 
 int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, struct pcmt_err *err)
@@ -1698,6 +1990,14 @@ int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, 
 	if (s->ops->commit(s, err))
 		goto out;
 	in_tx = 0;
+	st->checked_free = -1;
+	if (g.criteria_in_force && evaluate(&g, err)) {
+		char msg[sizeof(err->message)];
+
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		err_set(err, err->code, NULL, "the demo was written, but evaluating it failed: %s", msg);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (in_tx)

@@ -1,16 +1,20 @@
 /* demo.h: a deterministic demonstration province: Nghệ An (code 40) as it was before the 2025
  * reform, with facilities and persons whose histories run from 2021-01-01 to "today" (date_today(),
  * PCMT_TODAY in tests). The same seed gives the same rows, byte for byte; every row goes through
- * ent_validate and ops->insert, so the demo obeys the rules the API enforces. */
+ * ent_validate and ops->insert, so the demo obeys the rules the API enforces. About 281 of the 412
+ * communes (Nghệ An's figure for 30 June 2025) meet the drug-free criteria today, as counted by the
+ * real engine (engine/drugfree.h) on what was written. */
 #ifndef PCMT_DEMO_H
 #define PCMT_DEMO_H
 
 #include <stdint.h>
 
 #include "demo/units.h"
+#include "domain/criteria.h"
 #include "store/store.h"
 
 enum demo_scale { DEMO_SMALL, DEMO_PROVINCE };
+enum { DEMO_NREASONS = 4 }; /* failing_with: 1, 2, 3, 4 or more reasons */
 
 struct demo_opts {
 	enum demo_scale scale;  /* small: about 600 persons; province: about 6,000 */
@@ -30,12 +34,20 @@ struct demo_stats {
 	int64_t loans_vnd;
 	int current[5];      /* persons holding each classification today, in en_classification order */
 	int planned_free;    /* communes generated to meet the drug-free criteria today */
-	int checked_free;    /* communes that meet them by the demo's own reading of RULES.md */
+	int checked_free;    /* communes that meet them today by the real evaluation (drugfree_eval on
+				the committed store, the same answer as `pcmt eval drug-free --orgunit 40`);
+				-1 when today is before the criteria take effect (the rulebook's dates) */
+	int mismatched;      /* communes whose evaluation differs from the plan (0 unless a bug) */
+	int failing_by[CR_CEILING + 1]; /* failing communes showing each reason (enum crit_reason);
+					   a commune counts once per reason it shows */
+	int failing_with[DEMO_NREASONS]; /* failing communes by how many distinct reasons they show */
 };
 
 /* Migrated, empty store expected (persons or facilities present: ERR_CONFLICT). Imports the org
  * units, then generates and inserts the province in ONE transaction; on any error it rolls back
- * and nothing is written. Fills *st. */
+ * and nothing is written. After the commit, evaluates the drug-free criteria for the province on
+ * today with the live snapshot; if that fails the data stays written and -1 is returned with err
+ * saying so. Fills *st. */
 int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, struct pcmt_err *err);
 
 #endif
