@@ -65,8 +65,12 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 	printf("  tests               %d (%d positive)\n", st->tests, st->tests_positive);
 	printf("  treatments          %d (%d ongoing)\n", st->treatments, st->treatments_ongoing);
 	printf("  support             %d (%d loans, %" PRId64 " VND)\n", st->support, st->loans, st->loans_vnd);
-	printf("  drug-free today     %d of %d communes planned, %d by the demo's own check\n", st->planned_free,
-	       st->communes, st->checked_free);
+	if (st->checked_free >= 0)
+		printf("  drug-free today     %d of %d communes (pcmt eval drug-free; %d planned)\n", st->checked_free,
+		       st->communes, st->planned_free);
+	else
+		printf("  drug-free today     not evaluated: no drug-free criteria in the rulebook on that date (%d planned)\n",
+		       st->planned_free);
 	printf("  time                %.1f s\n", secs);
 }
 

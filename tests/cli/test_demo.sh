@@ -121,7 +121,7 @@ drugfree() {
 	j=$(summary_free "$1") || fail "eval drug-free --format json on $1 failed"
 	f=$(failing "$1" | wc -l)
 	[ "$n" = "$j" ] && [ $((n + f)) -eq 412 ] || fail "$1: CSV gives $n drug-free communes, JSON $j and $f failing"
-	claimed=$(sed -n 's/.*drug-free today .* communes planned, \([0-9-]*\) by the .*/\1/p' "$2")
+	claimed=$(sed -n 's/.*drug-free today *\([0-9]*\) of [0-9]* communes (pcmt eval.*/\1/p' "$2")
 	[ "$n" = "$claimed" ] || fail "$1: eval finds $n drug-free communes, the demo reported '$claimed'"
 	[ "$n" -ge 260 ] && [ "$n" -le 300 ] || fail "$1: about 281 of 412 communes should be drug-free, $n are"
 	echo "$n"
