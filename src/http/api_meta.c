@@ -2,12 +2,13 @@
  * forms and import tools are generated from the same declarations the server validates with. */
 #include <stdio.h>
 
+#include "domain/plan.h"
 #include "http/http.h"
 
 static const struct enum_def *const enums[] = {
 	&en_ou_kind, &en_sex, &en_facility_kind, &en_classification, &en_det_result, &en_substance_group,
 	&en_record_kind, &en_record_close, &en_test_kind, &en_test_result, &en_substance,
-	&en_treatment_kind, &en_treatment_outcome, &en_support_kind, &en_employment, NULL};
+	&en_treatment_kind, &en_treatment_outcome, &en_support_kind, &en_employment, &en_target_cmp, &en_target_unit, &en_period_kind, NULL};
 
 static json_t *enum_json(const struct enum_def *en)
 {

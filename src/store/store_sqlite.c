@@ -14,7 +14,7 @@
 #include "util/date.h"
 
 enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
-enum { ENT_MAX = 16, PATH_MAX_LEN = 256 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256 };
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * is a struct store_sqlite * */
