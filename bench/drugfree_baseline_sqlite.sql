@@ -22,11 +22,11 @@
 --   classification held on D   date_from <= D and (date_to is null or date_to >= D)
 --   record open on D           opened <= D and (closed is null or closed > D)
 --   treatment active on D      start_date <= D and (end_date is null or end_date >= D), not 'died';
---                              the one that started last decides whether it is residential
---   latest test on D           the last test on or before D; on one day a positive one wins
+--                              the one that started last decides whether it is residential (on
+--                              one start day a residential one wins)
+--   latest test on D           the last test on or before D; on one day a positive one wins, then
+--                              an invalid one (a total order: snap.c cmp_test)
 --   detection                  a positive test or 'addicted' determination in (D - lookback, D]
--- Ties the engine leaves to row order are broken by id (the later row wins): a negative and an
--- invalid test on the same day, two treatments active on D that started the same day.
 --
 -- Written as a competent SQL developer would: each resident's facts on D by correlated lookups on
 -- (person_id, ...) indexes, the per-person CTEs MATERIALIZED (inlined, SQLite re-runs a lookup at
@@ -115,12 +115,15 @@ facts AS MATERIALIZED (
          CASE WHEN h.a THEN
            (SELECT t.kind FROM treatment t WHERE t.person_id = h.pid AND t.start_date <= p.d
               AND (t.end_date IS NULL OR t.end_date >= p.d) AND t.outcome <> 'died'
-            ORDER BY t.start_date DESC, t.id DESC LIMIT 1) END AS tx,
+            ORDER BY t.start_date DESC, t.kind IN ('compulsory_facility', 'voluntary_facility') DESC,
+                     coalesce(t.end_date, '9999-12-31') DESC, t.id DESC LIMIT 1) END AS tx,
          -- the latest test on or before D lies in [D - window, D] and is negative (criteria 1 and 2)
          CASE WHEN h.a OR h.u THEN
            coalesce((SELECT x.test_date >= p.test_from AND x.result = 'negative'
                      FROM drug_test x WHERE x.person_id = h.pid AND x.test_date <= p.d
-                     ORDER BY x.test_date DESC, x.result = 'positive' DESC, x.id DESC LIMIT 1), 0) END AS test_ok,
+                     ORDER BY x.test_date DESC,
+                              CASE x.result WHEN 'positive' THEN 2 WHEN 'invalid' THEN 1 ELSE 0 END DESC,
+                              x.id DESC LIMIT 1), 0) END AS test_ok,
          -- opening date of the open post-rehabilitation record that opened last (criterion 3)
          CASE WHEN h.pr AND NOT h.a THEN
            (SELECT max(m.opened) FROM mgmt_record m WHERE m.person_id = h.pid AND m.kind = 'post_rehab'

@@ -445,7 +445,8 @@ const struct entity_def ent_support = {
 
 const struct entity_def *const ent_all[] = {
 	&ent_orgunits, &ent_facilities, &ent_persons, &ent_classifications, &ent_determinations,
-	&ent_records, &ent_tests, &ent_treatments, &ent_support, &ent_plans, &ent_targets, &ent_custom_indicators, NULL};
+	&ent_records, &ent_tests, &ent_treatments, &ent_support, &ent_plans, &ent_targets, &ent_custom_indicators,
+	&ent_populations, &ent_hotspots, &ent_cases, &ent_plant_sites, &ent_communication, NULL};
 
 /* ---- generic validation --------------------------------------------------------------------- */
 

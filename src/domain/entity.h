@@ -118,5 +118,7 @@ extern const struct enum_def en_ou_kind, en_sex, en_facility_kind, en_classifica
 extern const struct entity_def ent_orgunits, ent_facilities, ent_persons, ent_classifications,
 	ent_determinations, ent_records, ent_tests, ent_treatments, ent_support;
 extern const struct entity_def ent_plans, ent_targets, ent_custom_indicators; /* domain/plan.c */
+extern const struct entity_def ent_populations, ent_hotspots, ent_cases, ent_plant_sites,
+	ent_communication; /* domain/operations.c */
 
 #endif

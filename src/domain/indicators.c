@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "domain/expr.h"
+#include "domain/opimg.h"
 #include "util/date.h"
 
 _Static_assert(IND_NMEAS <= 64, "the need mask is one uint64_t");
@@ -186,11 +187,176 @@ static double m_provinces_community(const struct ind_env *e, int32_t ix, const d
 	return e->s->ous[ix].kind == OK_PROVINCE && sub[M_COMMUNITY_TREATED] > 0;
 }
 
+/* ---- operations measures: one item of the operations image adds to its org unit --------------- */
+
+/* a flow over the window: the date lies in [from, at] */
+static int in_window(const struct ind_env *e, int32_t d)
+{
+	return d >= e->w.from && d <= e->w.at;
+}
+
+static double m_hot_discovered(const struct ind_env *e, const void *it)
+{
+	return in_window(e, ((const struct op_hotspot *)it)->discovered);
+}
+
+/* existing at some time in the window: discovered by its end and not eliminated before its start */
+static double m_hot_known(const struct ind_env *e, const void *it)
+{
+	const struct op_hotspot *h = it;
+
+	return h->discovered <= e->w.at && h->eliminated >= e->w.from;
+}
+
+static double m_hot_eliminated(const struct ind_env *e, const void *it)
+{
+	return in_window(e, ((const struct op_hotspot *)it)->eliminated);
+}
+
+static double m_hot_active(const struct ind_env *e, const void *it)
+{
+	int st = op_hotspot_status(it, stock_date(e));
+
+	return st == HS_ACTIVE || st == HS_UNDER_TRANSFORMATION;
+}
+
+static double m_plant_found(const struct ind_env *e, const void *it)
+{
+	return in_window(e, ((const struct op_plant *)it)->detected);
+}
+
+static double m_plant_eradicated(const struct ind_env *e, const void *it)
+{
+	const struct op_plant *p = it;
+
+	return in_window(e, p->detected) && p->eradicated <= e->w.at;
+}
+
+static double m_plant_replanted(const struct ind_env *e, const void *it)
+{
+	const struct op_plant *p = it;
+
+	return in_window(e, p->detected) && p->replanted;
+}
+
+static double m_plants_destroyed(const struct ind_env *e, const void *it)
+{
+	const struct op_plant *p = it;
+
+	return in_window(e, p->eradicated) ? (double)p->plants : 0;
+}
+
+static double m_plant_area_destroyed(const struct ind_env *e, const void *it)
+{
+	const struct op_plant *p = it;
+
+	return in_window(e, p->eradicated) ? (double)p->area_m2 : 0;
+}
+
+static int case_in(const struct ind_env *e, const void *it)
+{
+	return in_window(e, ((const struct op_case *)it)->detected);
+}
+
+static double m_cases(const struct ind_env *e, const void *it) { return case_in(e, it); }
+
+#define ROUTE_FN(fn, rt) \
+	static double fn(const struct ind_env *e, const void *it) \
+	{ \
+		return case_in(e, it) && ((const struct op_case *)it)->route == (rt); \
+	}
+ROUTE_FN(m_cases_land, RT_LAND_BORDER)
+ROUTE_FN(m_cases_sea, RT_SEA)
+ROUTE_FN(m_cases_air, RT_AIR)
+ROUTE_FN(m_cases_express, RT_POSTAL_EXPRESS)
+ROUTE_FN(m_cases_cyber, RT_CYBERSPACE)
+ROUTE_FN(m_cases_inland, RT_INLAND)
+
+/* the national programme's "border areas by land, sea, air, and express delivery" */
+static double m_cases_border_routes(const struct ind_env *e, const void *it)
+{
+	int rt = ((const struct op_case *)it)->route;
+
+	return case_in(e, it) && (rt == RT_LAND_BORDER || rt == RT_SEA || rt == RT_AIR || rt == RT_POSTAL_EXPRESS);
+}
+
+static double m_cases_organised(const struct ind_env *e, const void *it)
+{
+	const struct op_case *c = it;
+
+	return case_in(e, it) && (c->organised || c->transnational);
+}
+
+/* handled: gone on to prosecution (or a later stage) by the date measured */
+static double m_cases_prosecuted(const struct ind_env *e, const void *it)
+{
+	const struct op_case *c = it;
+
+	return case_in(e, it) && (c->stage[CS_PROSECUTED] <= e->w.at || c->stage[CS_INDICTED] <= e->w.at ||
+				  c->stage[CS_TRIED] <= e->w.at);
+}
+
+static double m_suspects(const struct ind_env *e, const void *it)
+{
+	return case_in(e, it) ? ((const struct op_case *)it)->suspects : 0;
+}
+
+#define SEIZED_FN(fn, sz) \
+	static double fn(const struct ind_env *e, const void *it) \
+	{ \
+		return case_in(e, it) ? ((const struct op_case *)it)->seized[sz] : 0; \
+	}
+SEIZED_FN(m_seized_heroin, SZ_HEROIN)
+SEIZED_FN(m_seized_opium, SZ_OPIUM)
+SEIZED_FN(m_seized_meth, SZ_METHAMPHETAMINE)
+SEIZED_FN(m_seized_pills, SZ_SYNTHETIC_PILLS)
+SEIZED_FN(m_seized_ketamine, SZ_KETAMINE)
+SEIZED_FN(m_seized_cannabis, SZ_CANNABIS)
+SEIZED_FN(m_seized_cocaine, SZ_COCAINE)
+SEIZED_FN(m_seized_other, SZ_OTHER)
+
+static double m_comm(const struct ind_env *e, const void *it)
+{
+	return in_window(e, ((const struct op_comm *)it)->date);
+}
+
+static double m_comm_participants(const struct ind_env *e, const void *it)
+{
+	const struct op_comm *c = it;
+
+	return in_window(e, c->date) ? (double)c->participants : 0;
+}
+
+static double m_commitments(const struct ind_env *e, const void *it)
+{
+	const struct op_comm *c = it;
+
+	return in_window(e, c->date) ? (double)c->commitments : 0;
+}
+
+/* communes only, so that a province's figure is not counted twice when its own total is recorded */
+static double m_population(const struct ind_env *e, const void *it)
+{
+	const struct op_pop *p = it;
+	int32_t ix = snap_ou_ix(e->s, p->ou);
+	int y, m, d;
+
+	date_to_ymd(stock_date(e), &y, &m, &d);
+	return p->year == y && ix >= 0 && e->s->ous[ix].kind == OK_COMMUNE ? (double)p->population : 0;
+}
+
+/* a commune's own activities: one held at the district or province is not counted as reaching it */
+static double m_communes_reached(const struct ind_env *e, int32_t ix, const double *sub)
+{
+	return e->s->ous[ix].kind == OK_COMMUNE && sub[M_COMM_ACTIVITIES] > 0;
+}
+
 /* ---- the table ------------------------------------------------------------------------------- */
 
-#define PM(fn) fn, NULL, NULL
-#define FM(fn) NULL, fn, NULL
-#define UM(fn) NULL, NULL, fn
+#define PM(fn) fn, NULL, NULL, NULL
+#define FM(fn) NULL, fn, NULL, NULL
+#define UM(fn) NULL, NULL, fn, NULL
+#define OM(fn) NULL, NULL, NULL, fn
 
 const struct ind_measure ind_measures[IND_NMEAS] = {
 	[M_ADDICTS_COUNT] = {"addicts_count", "Addicts", "Người nghiện", "persons", IL_PERSON, IT_STOCK,
@@ -280,6 +446,99 @@ const struct ind_measure ind_measures[IND_NMEAS] = {
 		"provinces", IL_UNIT, IT_STOCK,
 		"provinces with at least one person in home/community rehabilitation during the period (community_treated > 0)",
 		BIT(M_COMMUNITY_TREATED), UM(m_provinces_community)},
+	[M_HOTSPOTS_DISCOVERED] = {"hotspots_discovered", "Hotspots discovered", "Tụ điểm, điểm phức tạp phát hiện mới",
+		"hotspots", IL_HOTSPOT, IT_FLOW, "hotspots (of any kind) discovered in the period", 0, OM(m_hot_discovered)},
+	[M_HOTSPOTS_KNOWN] = {"hotspots_known", "Hotspots existing in the period", "Tụ điểm, điểm phức tạp tồn tại trong kỳ",
+		"hotspots", IL_HOTSPOT, IT_FLOW,
+		"hotspots discovered on or before the date measured and not eliminated before the period started", 0,
+		OM(m_hot_known)},
+	[M_HOTSPOTS_ELIMINATED] = {"hotspots_eliminated", "Hotspots eliminated", "Tụ điểm, điểm phức tạp đã triệt xóa",
+		"hotspots", IL_HOTSPOT, IT_FLOW, "hotspots whose status history reaches eliminated in the period", 0,
+		OM(m_hot_eliminated)},
+	[M_HOTSPOTS_ACTIVE] = {"hotspots_active", "Hotspots not yet eliminated", "Tụ điểm, điểm phức tạp chưa triệt xóa",
+		"hotspots", IL_HOTSPOT, IT_STOCK,
+		"hotspots active or under transformation on the date (discovered, not eliminated)", 0, OM(m_hot_active)},
+	[M_PLANT_SITES_FOUND] = {"plant_sites_found", "Narcotic plant sites found", "Diện tích trồng cây có chứa chất ma túy phát hiện",
+		"sites", IL_PLANT, IT_FLOW, "narcotic plant sites detected in the period", 0, OM(m_plant_found)},
+	[M_PLANT_SITES_ERADICATED] = {"plant_sites_eradicated", "Plant sites found and eradicated",
+		"Diện tích phát hiện đã triệt phá", "sites", IL_PLANT, IT_FLOW,
+		"plant sites detected in the period and eradicated on or before the date measured", 0,
+		OM(m_plant_eradicated)},
+	[M_PLANT_SITES_REPLANTED] = {"plant_sites_replanted", "Replanted plant sites", "Diện tích tái trồng", "sites",
+		IL_PLANT, IT_FLOW, "plant sites detected in the period that are flagged as replanted", 0,
+		OM(m_plant_replanted)},
+	[M_PLANTS_DESTROYED] = {"plants_destroyed", "Narcotic plants destroyed", "Số cây có chứa chất ma túy bị triệt phá",
+		"plants", IL_PLANT, IT_FLOW, "plants of the sites eradicated in the period (whenever they were detected)", 0,
+		OM(m_plants_destroyed)},
+	[M_PLANT_AREA_DESTROYED] = {"plant_area_destroyed_m2", "Narcotic plant area destroyed (m²)",
+		"Diện tích cây có chứa chất ma túy bị triệt phá (m²)", "m2", IL_PLANT, IT_FLOW,
+		"area in m² of the sites eradicated in the period (whenever they were detected)", 0,
+		OM(m_plant_area_destroyed)},
+	[M_CASES_DETECTED] = {"cases_detected", "Drug crime cases detected", "Số vụ phạm tội về ma túy phát hiện", "cases",
+		IL_CASE, IT_FLOW, "drug crime cases detected in the period, at the commune where detected", 0, OM(m_cases)},
+	[M_CASES_LAND_BORDER] = {"cases_land_border", "Cases on the land border", "Số vụ trên tuyến biên giới đường bộ",
+		"cases", IL_CASE, IT_FLOW, "cases detected in the period on the land border route", 0, OM(m_cases_land)},
+	[M_CASES_SEA] = {"cases_sea", "Cases at sea", "Số vụ trên tuyến biển", "cases", IL_CASE, IT_FLOW,
+		"cases detected in the period on the sea route", 0, OM(m_cases_sea)},
+	[M_CASES_AIR] = {"cases_air", "Cases on air routes", "Số vụ trên tuyến hàng không", "cases", IL_CASE, IT_FLOW,
+		"cases detected in the period on the air route", 0, OM(m_cases_air)},
+	[M_CASES_POSTAL_EXPRESS] = {"cases_postal_express", "Cases in postal and express delivery",
+		"Số vụ qua bưu chính, chuyển phát nhanh", "cases", IL_CASE, IT_FLOW,
+		"cases detected in the period on the postal and express delivery route", 0, OM(m_cases_express)},
+	[M_CASES_CYBER] = {"cases_cyber", "Cases using cyberspace", "Số vụ lợi dụng không gian mạng", "cases", IL_CASE,
+		IT_FLOW, "cases detected in the period on the cyberspace route", 0, OM(m_cases_cyber)},
+	[M_CASES_INLAND] = {"cases_inland", "Inland cases", "Số vụ nội địa", "cases", IL_CASE, IT_FLOW,
+		"cases detected in the period on the inland route", 0, OM(m_cases_inland)},
+	[M_CASES_BORDER_ROUTES] = {"cases_border_routes", "Cases on border, sea, air and express routes",
+		"Số vụ trên tuyến biên giới, biển, hàng không, chuyển phát nhanh", "cases", IL_CASE, IT_FLOW,
+		"cases detected in the period on the land border, sea, air or postal/express route", 0,
+		OM(m_cases_border_routes)},
+	[M_CASES_ORGANISED] = {"cases_organised", "Organised or transnational cases", "Số vụ có tổ chức, xuyên quốc gia",
+		"cases", IL_CASE, IT_FLOW, "cases detected in the period flagged organised or transnational (or both)", 0,
+		OM(m_cases_organised)},
+	[M_CASES_PROSECUTED] = {"cases_prosecuted", "Cases gone on to prosecution", "Số vụ đã khởi tố", "cases", IL_CASE,
+		IT_FLOW,
+		"cases detected in the period with a prosecuted, indicted or tried stage dated on or before the date measured",
+		0, OM(m_cases_prosecuted)},
+	[M_SUSPECTS_ARRESTED] = {"suspects_arrested", "Suspects arrested", "Số đối tượng bị bắt", "persons", IL_CASE,
+		IT_FLOW, "suspects of the cases detected in the period (counts, not persons under management)", 0,
+		OM(m_suspects)},
+	[M_SEIZED_HEROIN] = {"seized_heroin_g", "Heroin seized (g)", "Heroin thu giữ (gam)", "grams", IL_CASE, IT_FLOW,
+		"grams of heroin seized in the cases detected in the period", 0, OM(m_seized_heroin)},
+	[M_SEIZED_OPIUM] = {"seized_opium_g", "Opium seized (g)", "Thuốc phiện thu giữ (gam)", "grams", IL_CASE, IT_FLOW,
+		"grams of opium seized in the cases detected in the period", 0, OM(m_seized_opium)},
+	[M_SEIZED_METHAMPHETAMINE] = {"seized_methamphetamine_g", "Crystal methamphetamine seized (g)",
+		"Ma túy đá thu giữ (gam)", "grams", IL_CASE, IT_FLOW,
+		"grams of crystal methamphetamine seized in the cases detected in the period", 0, OM(m_seized_meth)},
+	[M_SEIZED_SYNTHETIC_PILLS] = {"seized_synthetic_pills", "Synthetic drug pills seized", "Ma túy tổng hợp dạng viên thu giữ",
+		"pills", IL_CASE, IT_FLOW, "synthetic drug pills seized in the cases detected in the period", 0,
+		OM(m_seized_pills)},
+	[M_SEIZED_KETAMINE] = {"seized_ketamine_g", "Ketamine seized (g)", "Ketamine thu giữ (gam)", "grams", IL_CASE,
+		IT_FLOW, "grams of ketamine seized in the cases detected in the period", 0, OM(m_seized_ketamine)},
+	[M_SEIZED_CANNABIS] = {"seized_cannabis_g", "Cannabis seized (g)", "Cần sa thu giữ (gam)", "grams", IL_CASE,
+		IT_FLOW, "grams of cannabis seized in the cases detected in the period", 0, OM(m_seized_cannabis)},
+	[M_SEIZED_COCAINE] = {"seized_cocaine_g", "Cocaine seized (g)", "Cocaine thu giữ (gam)", "grams", IL_CASE, IT_FLOW,
+		"grams of cocaine seized in the cases detected in the period", 0, OM(m_seized_cocaine)},
+	[M_SEIZED_OTHER] = {"seized_other_g", "Other substances seized (g)", "Chất ma túy khác thu giữ (gam)", "grams",
+		IL_CASE, IT_FLOW, "grams of other narcotic substances seized in the cases detected in the period", 0,
+		OM(m_seized_other)},
+	[M_COMM_ACTIVITIES] = {"communication_activities", "Communication activities", "Hoạt động tuyên truyền",
+		"activities", IL_COMM, IT_FLOW, "communication activities dated in the period, at the unit that held them", 0,
+		OM(m_comm)},
+	[M_COMM_PARTICIPANTS] = {"communication_participants", "Participants in communication activities",
+		"Lượt người tham dự tuyên truyền", "persons", IL_COMM, IT_FLOW,
+		"participants of the communication activities dated in the period (attendances, not distinct persons)", 0,
+		OM(m_comm_participants)},
+	[M_COMMITMENTS_SIGNED] = {"commitments_signed", "Commitments signed", "Bản cam kết đã ký", "commitments", IL_COMM,
+		IT_FLOW, "commitments signed at the communication activities dated in the period", 0, OM(m_commitments)},
+	[M_POPULATION] = {"population", "Population of communes", "Dân số các xã", "persons", IL_POP, IT_STOCK,
+		"resident population recorded for the communes of the unit for the year of the date (communes without "
+		"a figure for that year add nothing)", 0, OM(m_population)},
+	[M_COMMUNES_REACHED_COMMUNICATION] = {"communes_reached_communication", "Communes reached by communication",
+		"Xã được tuyên truyền", "communes", IL_UNIT, IT_STOCK,
+		"communes in force on the date where at least one communication activity of their own is dated in the period "
+		"(one held at a district or province does not count for its communes)",
+		BIT(M_COMM_ACTIVITIES), UM(m_communes_reached)},
 };
 
 /* ---- built-in indicators ----------------------------------------------------------------------- */
@@ -332,18 +591,38 @@ const struct ind_def ind_defs[] = {
 	 "pct(provinces_with_community_treatment, provinces_total)", "percent",
 	 "National target programme to 2030: at least 70% of provinces and cities organize voluntary drug addiction "
 	 "rehabilitation at home and in the community"},
+	{"communes_reached_communication_pct", "Communes reached by communication", "Tỷ lệ xã được tuyên truyền",
+	 "pct(communes_reached_communication, communes_total)", "percent",
+	 "Plan 180/KH-UBND (2022): 100% of communes, wards, towns, schools... are propagandized about the law on PCMT in "
+	 "many different forms, at least once a year"},
+	{"hotspots_destroyed_pct", "Hotspots eliminated", "Tỷ lệ tụ điểm, điểm phức tạp được triệt xóa",
+	 "pct(hotspots_eliminated, hotspots_known)", "percent",
+	 "National target programme to 2030: 100% of locations organizing and harboring illegal drug use, drug retailers "
+	 "... will be discovered and destroyed"},
+	{"plant_sites_destroyed_pct", "Plant sites found and destroyed", "Tỷ lệ diện tích phát hiện được triệt phá",
+	 "pct(plant_sites_eradicated, plant_sites_found)", "percent",
+	 "Plan 180/KH-UBND (2022): promptly detect and eradicate 100% of the planting and replanting areas of narcotic "
+	 "opium plants; national target programme: 100% of areas illegally growing plants containing drugs will be "
+	 "discovered and destroyed"},
+	{"cases_handled_lawfully_pct", "Cases gone on to prosecution", "Tỷ lệ vụ án được khởi tố",
+	 "pct(cases_prosecuted, cases_detected)", "percent",
+	 "Plan 180/KH-UBND (2022): 100% of cases related to the law and drug crimes ... are handled promptly, strictly, "
+	 "and in accordance with the law"},
+	{"cases_border_routes_change_pct", "Change in cases on border, sea, air and express routes",
+	 "Tăng, giảm số vụ trên tuyến biên giới, biển, hàng không, chuyển phát nhanh",
+	 "pct(cases_border_routes - cases_border_routes_prev, cases_border_routes_prev)", "percent",
+	 "National target programme to 2030: Every year, the number of drug crimes detected and arrested in border areas "
+	 "by land, sea, air, and express delivery increases by over 3%"},
+	{"cases_organised_change_pct", "Change in organised and transnational cases",
+	 "Tăng, giảm số vụ có tổ chức, xuyên quốc gia", "pct(cases_organised - cases_organised_prev, cases_organised_prev)",
+	 "percent", "National target programme to 2030: the number of organized, transnational cases increases by over 3%"},
+	{"cases_cyber_change_pct", "Change in cases using cyberspace", "Tăng, giảm số vụ lợi dụng không gian mạng",
+	 "pct(cases_cyber - cases_cyber_prev, cases_cyber_prev)", "percent",
+	 "National target programme to 2030: the number of cases taking advantage of cyberspace increases by over 5%"},
 };
 const int ind_ndefs = (int)(sizeof(ind_defs) / sizeof(ind_defs[0]));
 
 const struct ind_pending ind_pending[] = {
-	{"cases_handled_lawfully_pct", "drug crime cases with their stage history (operations registry, issue 5)"},
-	{"communes_reached_communication_pct", "communication activities per commune (operations registry, issue 5)"},
-	{"plant_sites_destroyed_pct", "narcotic plant sites with their eradication dates (operations registry, issue 5)"},
-	{"plant_sites_replanted", "narcotic plant sites with the replanting flag (operations registry, issue 5)"},
-	{"hotspots_destroyed_pct", "hotspots with their status history (operations registry, issue 5)"},
-	{"cases_border_routes_change_pct", "drug crime cases by route, year on year (operations registry, issue 5)"},
-	{"cases_organised_change_pct", "organised and transnational cases, year on year (operations registry, issue 5)"},
-	{"cases_cyber_change_pct", "cyberspace cases, year on year (operations registry, issue 5)"},
 	{"border_units_equipped_pct", "equipment of border guard and coast guard units: no record in pcmt's scope"},
 };
 const int ind_npending = (int)(sizeof(ind_pending) / sizeof(ind_pending[0]));
@@ -543,7 +822,7 @@ int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err
 {
 	const struct snap *s = in->s;
 	struct ind_env env = {s, in->w, in->cp, 0};
-	uint64_t need = ind_need_closure(in->need), pmask = 0, fmask = 0, umask = 0;
+	uint64_t need = ind_need_closure(in->need), pmask = 0, fmask = 0, umask = 0, omask[OPK_N] = {0};
 	int32_t *order = NULL, *loc = NULL, n = 0, top, nrows = 0;
 	double *sub = NULL;
 	int rc = -1;
@@ -558,6 +837,8 @@ int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err
 			pmask |= BIT(m);
 		else if (ind_measures[m].level == IL_FACILITY)
 			fmask |= BIT(m);
+		else if (ind_measures[m].level >= IL_HOTSPOT)
+			omask[ind_measures[m].level - IL_HOTSPOT] |= BIT(m);
 		else
 			umask |= BIT(m);
 	}
@@ -602,6 +883,21 @@ int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err
 			for (int m = 0; m < IND_NMEAS; m++)
 				if (fmask & BIT(m))
 					sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].facility(&env, f);
+		}
+	}
+	/* operations items, like facilities: each adds to the unit it was recorded at */
+	for (int k = 0; k < OPK_N; k++) {
+		size_t cnt = omask[k] ? op_count(s->oper, (enum op_kind)k) : 0;
+
+		for (size_t i = 0; i < cnt; i++) {
+			int32_t ix = snap_ou_ix(s, op_item_ou(s->oper, (enum op_kind)k, i)), li = ix >= 0 ? loc[ix] : -1;
+			const void *it = op_item(s->oper, (enum op_kind)k, i);
+
+			if (li < 0)
+				continue;
+			for (int m = 0; m < IND_NMEAS; m++)
+				if (omask[k] & BIT(m))
+					sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].item(&env, it);
 		}
 	}
 	if (pmask) {

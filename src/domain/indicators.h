@@ -4,7 +4,8 @@
  *
  * A measure is a count (persons, communes, facilities, episodes) that adds up over org units, so one
  * pass over the subtree fills every unit's value at once and a drill-down is a lookup. Measures are
- * rows of one table (ind_measures[]); the operations issue adds its measures as more rows.
+ * rows of one table (ind_measures[]); the operations registry's hotspots, cases, plant sites,
+ * communication activities and populations (opimg.h, snap->oper) add to their org unit the same way.
  * An indicator is an expression over measures (expr.h): built-in ones are in ind_defs[], custom
  * ones are stored (plan.c). A measure name with the suffix "_prev" is that measure over the previous
  * period of the same kind (see ind_prev_window).
@@ -51,10 +52,51 @@ enum ind_mid {
 	M_DISTRICTS_DRUG_FREE,
 	M_PROVINCES_TOTAL,
 	M_PROVINCES_COMMUNITY_TREATMENT,
+	/* operations registry (opimg.h), each item attributed to its org unit: hotspots */
+	M_HOTSPOTS_DISCOVERED,
+	M_HOTSPOTS_KNOWN,
+	M_HOTSPOTS_ELIMINATED,
+	M_HOTSPOTS_ACTIVE,
+	/* narcotic plant sites */
+	M_PLANT_SITES_FOUND,
+	M_PLANT_SITES_ERADICATED,
+	M_PLANT_SITES_REPLANTED,
+	M_PLANTS_DESTROYED,
+	M_PLANT_AREA_DESTROYED,
+	/* drug crime cases, by the date detected */
+	M_CASES_DETECTED,
+	M_CASES_LAND_BORDER,
+	M_CASES_SEA,
+	M_CASES_AIR,
+	M_CASES_POSTAL_EXPRESS,
+	M_CASES_CYBER,
+	M_CASES_INLAND,
+	M_CASES_BORDER_ROUTES,
+	M_CASES_ORGANISED,
+	M_CASES_PROSECUTED,
+	M_SUSPECTS_ARRESTED,
+	/* seizures of those cases, per substance in its unit (en_seized_substance order) */
+	M_SEIZED_HEROIN,
+	M_SEIZED_OPIUM,
+	M_SEIZED_METHAMPHETAMINE,
+	M_SEIZED_SYNTHETIC_PILLS,
+	M_SEIZED_KETAMINE,
+	M_SEIZED_CANNABIS,
+	M_SEIZED_COCAINE,
+	M_SEIZED_OTHER,
+	/* communication activities */
+	M_COMM_ACTIVITIES,
+	M_COMM_PARTICIPANTS,
+	M_COMMITMENTS_SIGNED,
+	/* population of communes in the year of the date */
+	M_POPULATION,
+	/* org units again, reading the operations measures above */
+	M_COMMUNES_REACHED_COMMUNICATION,
 	IND_NMEAS
 };
 
-enum ind_level { IL_PERSON, IL_FACILITY, IL_UNIT };
+/* IL_HOTSPOT..IL_POP are the operations image's kinds in enum op_kind order (opimg.h). */
+enum ind_level { IL_PERSON, IL_FACILITY, IL_UNIT, IL_HOTSPOT, IL_CASE, IL_PLANT, IL_COMM, IL_POP };
 /* stock: a state on the evaluation date; flow: what happened between the period start and it */
 enum ind_time { IT_STOCK, IT_FLOW };
 
@@ -75,6 +117,9 @@ struct ind_measure {
 	double (*person)(const struct ind_env *env, const struct ind_pfacts *pf);
 	double (*facility)(const struct ind_env *env, const struct snap_facility *f);
 	double (*unit_fn)(const struct ind_env *env, int32_t ou_ix, const double *sub);
+	/* IL_HOTSPOT..IL_POP: what one item of the operations image (an op_hotspot, op_case...) adds
+	 * to its org unit. */
+	double (*item)(const struct ind_env *env, const void *it);
 };
 
 extern const struct ind_measure ind_measures[IND_NMEAS];

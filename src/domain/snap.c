@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "domain/entity.h"
+#include "domain/opimg.h"
 #include "util/date.h"
 
 struct snap_map {
@@ -128,7 +129,8 @@ void snap_person_free(struct snap_person *p)
 	free(p->det);
 	free(p->treat);
 	free(p->sup);
-	free(p->test);
+	if (p->cap_test || !p->ntest)
+		free(p->test); /* tests in a slab belong to the image */
 	free(p);
 }
 
@@ -145,8 +147,10 @@ void snap_free(struct snap *s)
 	for (int32_t i = 0; i < s->npersons; i++)
 		snap_person_free(s->persons[i]);
 	free(s->persons);
+	free(s->slab);
 	map_free(s->ou_map);
 	map_free(s->person_map);
+	op_image_free(s->oper);
 	free(s);
 }
 
@@ -275,12 +279,16 @@ int snap_person_test(struct snap_person *p, int32_t date, const char *kind, cons
 
 	if (k < 0 || r < 0 || date == DATE_NONE || p->ntest == UINT32_MAX)
 		return 0;
-	if (p->ntest == p->cap_test) { /* explicit capacity: the array may have been shrunk */
-		uint32_t cap = p->cap_test < 4 ? 4 : p->cap_test * 2;
-		void *np = realloc(p->test, (size_t)cap * sizeof(*p->test));
+	if (p->ntest == p->cap_test || (!p->cap_test && p->ntest)) {
+		uint32_t cap = p->ntest < 4 ? 4 : p->ntest * 2;
+		struct snap_test *np = malloc((size_t)cap * sizeof(*np));
 
 		if (!np)
 			return -1;
+		if (p->ntest)
+			memcpy(np, p->test, (size_t)p->ntest * sizeof(*np));
+		if (p->cap_test)
+			free(p->test);
 		p->test = np;
 		p->cap_test = cap;
 	}
@@ -335,8 +343,16 @@ static int cmp_det(const void *a, const void *b)
 static int cmp_treat(const void *a, const void *b)
 {
 	const struct snap_treat *x = a, *y = b;
+	int rx = snap_residential(x), ry = snap_residential(y);
 
-	return x->start < y->start ? -1 : x->start > y->start;
+	/* a total order: on one start day a residential episode sorts last, so it decides */
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (rx != ry)
+		return rx - ry;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return x->kind - y->kind;
 }
 
 static int cmp_sup(const void *a, const void *b)
@@ -346,32 +362,26 @@ static int cmp_sup(const void *a, const void *b)
 	return x->date < y->date ? -1 : x->date > y->date;
 }
 
+/* Rank of a result on one day: the last test of a day is positive if any was, else invalid if
+ * any was, else negative. A total order, so that the answer never depends on row order. */
+static int result_rank(int r)
+{
+	return r == TR_POSITIVE ? 2 : r == TR_INVALID ? 1 : 0;
+}
+
 static int cmp_test(const void *a, const void *b)
 {
 	const struct snap_test *x = a, *y = b;
-	int px = x->result == TR_POSITIVE, py = y->result == TR_POSITIVE;
 
 	if (x->date != y->date)
 		return x->date < y->date ? -1 : 1;
-	return px - py;
-}
-
-/* Gives back the growth slack of an array of n elements (up to half of it after doubling). */
-static void shrink(void **arr, size_t n, size_t sz)
-{
-	void *np;
-
-	if (*arr && n && (np = realloc(*arr, n * sz)))
-		*arr = np;
+	if (result_rank(x->result) != result_rank(y->result))
+		return result_rank(x->result) - result_rank(y->result);
+	return x->kind - y->kind;
 }
 
 static void person_sort(struct snap_person *p)
 {
-	/* tests are most of the memory (30 per person nationally): keep exactly what is used */
-	if (p->cap_test > p->ntest) {
-		shrink((void **)&p->test, p->ntest, sizeof(*p->test));
-		p->cap_test = p->ntest;
-	}
 	if (p->ncls > 1)
 		qsort(p->cls, p->ncls, sizeof(*p->cls), cmp_cls);
 	if (p->nrec > 1)
@@ -384,6 +394,40 @@ static void person_sort(struct snap_person *p)
 		qsort(p->sup, p->nsup, sizeof(*p->sup), cmp_sup);
 	if (p->ntest > 1)
 		qsort(p->test, p->ntest, sizeof(*p->test), cmp_test);
+}
+
+int snap_slab_reserve(struct snap *s, size_t n)
+{
+	struct snap_test *np;
+
+	if (s->slab || !n)
+		return 0;
+	if (!(np = malloc(n * sizeof(*np))))
+		return -1;
+	s->slab = np;
+	s->slab_cap = n;
+	s->slab_n = 0;
+	return 0;
+}
+
+int snap_slab_test(struct snap *s, struct snap_person *p, int32_t date, const char *kind, const char *result)
+{
+	int k = code_ix(&en_test_kind, kind), r = code_ix(&en_test_result, result);
+
+	if (k < 0 || r < 0 || date == DATE_NONE)
+		return 0;
+	/* the slab holds one contiguous run per person: start one, or extend the tail's */
+	if (s->slab_n < s->slab_cap && p->ntest < UINT32_MAX &&
+	    ((p->ntest == 0 && !p->test) || (s->slab_owner == p && !p->cap_test))) {
+		if (p->ntest == 0) {
+			p->test = s->slab + s->slab_n;
+			s->slab_owner = p;
+		}
+		s->slab[s->slab_n++] = (struct snap_test){date, (int8_t)k, (int8_t)r};
+		p->ntest++;
+		return 0;
+	}
+	return snap_person_test(p, date, kind, result);
 }
 
 void snap_sort_all(struct snap *s)

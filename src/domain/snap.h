@@ -15,6 +15,8 @@
 
 #include "util/err.h"
 
+struct op_image;
+
 enum { SNAP_NONE = -1 };
 
 /* classification kinds (index into en_classification.vals) */
@@ -49,7 +51,7 @@ struct snap_person {
 	int32_t dob;       /* DATE_NONE when unknown */
 	int8_t female;
 	uint16_t ncls, nrec, ndet, ntreat, nsup;
-	uint32_t ntest, cap_test;
+	uint32_t ntest, cap_test;  /* cap_test 0 with ntest > 0: the tests live in the image's slab */
 	struct snap_cls *cls;     /* sorted by from */
 	struct snap_rec *rec;     /* sorted by opened */
 	struct snap_det *det;     /* sorted by date */
@@ -88,6 +90,12 @@ struct snap {
 	/* id -> index maps (open addressing) */
 	struct snap_map *ou_map, *person_map;
 	int64_t seq;        /* change_log position the image reflects */
+	/* Bulk loads put every person's tests end to end in one slab (exact memory, no per-person
+	 * allocation, scans in address order); a person reloaded later gets its own array. */
+	struct snap_test *slab;
+	size_t slab_n, slab_cap;
+	struct snap_person *slab_owner; /* whose run the slab's tail is */
+	struct op_image *oper; /* the operations image (opimg.h), owned; NULL when none was loaded */
 };
 
 struct snap *snap_new(void);
@@ -114,6 +122,11 @@ void snap_person_free(struct snap_person *p);
 int snap_person_put(struct snap *s, struct snap_person *p);
 /* The person in the image, for appending events during a bulk load (NULL when unknown). */
 struct snap_person *snap_person_mut(struct snap *s, int64_t id);
+/* Reserves room for n tests in the slab, before a bulk load of tests through snap_slab_test. */
+int snap_slab_reserve(struct snap *s, size_t n);
+/* Appends a test of person p (from snap_person_mut) during a bulk load in which each person's tests
+ * come together; falls back to p's own array when they do not or the slab is full. */
+int snap_slab_test(struct snap *s, struct snap_person *p, int32_t date, const char *kind, const char *result);
 /* Sorts every person's events: after a bulk load through snap_person_mut. */
 void snap_sort_all(struct snap *s);
 /* Removes a person (after a delete). */

@@ -522,7 +522,8 @@ out:
 json_t *ind_catalogue(void)
 {
 	json_t *c = json_object(), *ms = json_array(), *ds = json_array(), *ps = json_array();
-	static const char *const levels[] = {"person", "facility", "unit"};
+	static const char *const levels[] = {"person", "facility", "unit", "hotspot", "case", "plant_site",
+					     "communication", "population"};
 
 	for (int m = 0; m < IND_NMEAS; m++) {
 		const struct ind_measure *x = &ind_measures[m];

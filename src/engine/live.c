@@ -1,9 +1,12 @@
-/* live.c: keeps the snapshot in step with the store through the change log (see live.h). */
+/* live.c: keeps the snapshot in step with the store through the change log (see live.h). Writes to
+ * the operations tables (opimg.h) reload only the operations image: a commune officer entering
+ * communication activities all day must not cost a reload of every person. */
 #include "engine/live.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "domain/opimg.h"
 #include "engine/rulebook.h"
 
 struct live {
@@ -17,6 +20,7 @@ struct collect {
 	int64_t *ids;
 	size_t n, cap;
 	int full;  /* an org unit or facility changed: reload everything */
+	int oper;  /* an operations table changed: reload the operations image */
 	int oom;
 };
 
@@ -25,7 +29,10 @@ static int collect_fn(void *cls, int64_t person_id, const char *table)
 	struct collect *c = cls;
 
 	if (person_id == 0) {
-		c->full = 1;
+		if (op_table(table))
+			c->oper = 1;
+		else
+			c->full = 1;
 		return 0;
 	}
 	if (c->n && c->ids[c->n - 1] == person_id)
@@ -57,6 +64,22 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The operations image, loaded after the snapshot so that it is at least as new as snap->seq. */
+static struct op_image *load_oper(struct store *s, struct pcmt_err *err)
+{
+	struct op_image *img = op_image_new();
+
+	if (!img) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	if (s->ops->oper_load && s->ops->oper_load(s, img, err)) {
+		op_image_free(img);
+		return NULL;
+	}
+	return img;
+}
+
 static struct snap *load_all(struct store *s, struct pcmt_err *err)
 {
 	struct snap *sn = snap_new();
@@ -65,7 +88,7 @@ static struct snap *load_all(struct store *s, struct pcmt_err *err)
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
 	}
-	if (s->ops->snap_load(s, sn, err)) {
+	if (s->ops->snap_load(s, sn, err) || !(sn->oper = load_oper(s, err))) {
 		snap_free(sn);
 		return NULL;
 	}
@@ -105,6 +128,7 @@ int live_sync(struct live *lv, struct store *s, struct pcmt_err *err)
 {
 	struct collect c = {0};
 	struct snap_person **fresh = NULL;
+	struct op_image *oper = NULL;
 	int64_t last = 0;
 	int gap = 0, rc = -1;
 
@@ -132,6 +156,8 @@ int live_sync(struct live *lv, struct store *s, struct pcmt_err *err)
 		rc = 0;
 		goto out;
 	}
+	if (c.oper && !(oper = load_oper(s, err)))
+		goto out;
 	/* each person once, read outside the lock, then swapped in */
 	qsort(c.ids, c.n, sizeof(*c.ids), cmp_id);
 	{
@@ -160,6 +186,12 @@ int live_sync(struct live *lv, struct store *s, struct pcmt_err *err)
 			snap_person_drop(lv->snap, c.ids[i]);
 		}
 	}
+	if (oper) {
+		struct op_image *t = lv->snap->oper;
+
+		lv->snap->oper = oper;
+		oper = t; /* the old image, freed below outside the lock */
+	}
 	lv->snap->seq = last;
 	pthread_rwlock_unlock(&lv->lock);
 	rc = 0;
@@ -169,6 +201,7 @@ out:
 			snap_person_free(fresh[i]);
 	free(fresh);
 	free(c.ids);
+	op_image_free(oper);
 	pthread_mutex_unlock(&lv->sync_mu);
 	return rc;
 }

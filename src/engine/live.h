@@ -17,7 +17,8 @@ struct live;
 struct live *live_open(struct store *s, struct pcmt_err *err);
 void live_close(struct live *lv);
 /* Applies every change committed since the last sync (a full reload when the log was pruned or org
- * units or facilities changed). Cheap when nothing changed: one indexed query. */
+ * units or facilities changed; only the operations image when only operations tables changed).
+ * Cheap when nothing changed: one indexed query. */
 int live_sync(struct live *lv, struct store *s, struct pcmt_err *err);
 /* Read access: hold between live_read and live_done; the image does not change meanwhile. */
 const struct snap *live_read(struct live *lv);

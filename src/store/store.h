@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "domain/entity.h"
+#include "domain/opimg.h"
 #include "domain/rules.h"
 #include "domain/snap.h"
 #include "util/err.h"
@@ -120,6 +121,10 @@ struct store_ops {
 	 * calls snap_finish. Sets snap->seq to the change-log position the image reflects, read in the
 	 * same read transaction so that no write falls between. */
 	int (*snap_load)(struct store *s, struct snap *into, struct pcmt_err *err);
+	/* Fills an empty operations image (domain/opimg.h) with every hotspot, drug crime case, plant
+	 * site, communication activity and population row, then calls op_image_finish; in one read
+	 * transaction. A backend may leave this NULL: the live snapshot then has an empty image. */
+	int (*oper_load)(struct store *s, struct op_image *into, struct pcmt_err *err);
 	/* One person's facts as a detached snap_person (*out NULL when the person no longer exists). */
 	int (*snap_person)(struct store *s, int64_t id, struct snap_person **out, struct pcmt_err *err);
 	/* Calls fn for each change-log entry after `after`, in order: the person a write touched

@@ -1371,6 +1371,13 @@ static int sq_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
 	if (src != SQLITE_DONE)
 		goto sqlfail;
 	sqlite3_finalize(q);
+	/* tests are most of the image: count them first so they go into one slab */
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM drug_test", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW)
+		goto sqlfail;
+	if (snap_slab_reserve(sn, (size_t)sqlite3_column_int64(q, 0)))
+		goto oom;
+	sqlite3_finalize(q);
 	for (int w = 0; w < 6; w++) {
 		struct snap_person *p = NULL;
 
@@ -1382,7 +1389,8 @@ static int sq_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
 
 			if (!p || p->id != pid)
 				p = snap_person_mut(sn, pid);
-			if (p && ev_add(p, w, q))
+			if (p && (w == 3 ? snap_slab_test(sn, p, col_date(q, 1, DATE_NONE), col_text(q, 2), col_text(q, 3))
+					 : ev_add(p, w, q)))
 				goto oom;
 		}
 		if (src != SQLITE_DONE)
@@ -1398,6 +1406,78 @@ oom:
 	goto out;
 sqlfail:
 	sq_fail(s, SQLITE_ERROR, err, "loading the snapshot");
+out:
+	sqlite3_finalize(q);
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* The operations image: five small scans, JSON lists passed through as stored (opimg.c reads them). */
+static int sq_oper_load(struct store *st, struct op_image *img, struct pcmt_err *err)
+{
+	static const char *const sql[] = {
+		"SELECT id, ou_id, kind, venue_kind, discovered, status_history FROM hotspot ORDER BY id",
+		"SELECT id, ou_id, detected, detecting_force, route, coalesce(organised, 0), coalesce(transnational, 0),"
+		" suspects, coalesce(ringleaders, 0), seizures, stages FROM drug_case ORDER BY id",
+		"SELECT id, ou_id, plant, detected, eradicated, area_m2, plant_count, coalesce(replanted, 0) FROM plant_site"
+		" ORDER BY id",
+		"SELECT id, ou_id, activity_date, form, audience, coalesce(participants, 0), coalesce(commitments_signed, 0)"
+		" FROM communication_activity ORDER BY id",
+		"SELECT id, ou_id, year, population FROM ou_population ORDER BY id",
+	};
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	int rc = -1, src = SQLITE_DONE, bad = 0;
+
+	if (ready(s, err))
+		return -1;
+	if (exec(s, "BEGIN", err))
+		return -1;
+	for (int k = 0; k < 5 && !bad; k++) {
+		if (sqlite3_prepare_v2(s->db, sql[k], -1, &q, NULL) != SQLITE_OK)
+			goto sqlfail;
+		while (!bad && (src = sqlite3_step(q)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(q, 0), ou = sqlite3_column_int64(q, 1);
+
+			switch (k) {
+			case 0:
+				bad = op_hotspot_add(img, id, ou, col_text(q, 2), (const char *)sqlite3_column_text(q, 3),
+						     col_date(q, 4, DATE_NONE), (const char *)sqlite3_column_text(q, 5));
+				break;
+			case 1:
+				bad = op_case_add(img, id, ou, col_date(q, 2, DATE_NONE), col_text(q, 3), col_text(q, 4),
+						  sqlite3_column_int(q, 5), sqlite3_column_int(q, 6), sqlite3_column_int64(q, 7),
+						  sqlite3_column_int64(q, 8), (const char *)sqlite3_column_text(q, 9),
+						  (const char *)sqlite3_column_text(q, 10));
+				break;
+			case 2:
+				bad = op_plant_add(img, id, ou, (const char *)sqlite3_column_text(q, 2), col_date(q, 3, DATE_NONE),
+						   col_date(q, 4, DATE_NONE), sqlite3_column_int64(q, 5), sqlite3_column_int64(q, 6),
+						   sqlite3_column_int(q, 7));
+				break;
+			case 3:
+				bad = op_comm_add(img, id, ou, col_date(q, 2, DATE_NONE), col_text(q, 3),
+						  (const char *)sqlite3_column_text(q, 4), sqlite3_column_int64(q, 5),
+						  sqlite3_column_int64(q, 6));
+				break;
+			default:
+				bad = op_pop_add(img, id, ou, sqlite3_column_int(q, 2), sqlite3_column_int64(q, 3));
+			}
+		}
+		if (!bad && src != SQLITE_DONE)
+			goto sqlfail;
+		sqlite3_finalize(q);
+		q = NULL;
+	}
+	if (bad) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory loading the operations image");
+		goto out;
+	}
+	op_image_finish(img);
+	rc = 0;
+	goto out;
+sqlfail:
+	sq_fail(s, SQLITE_ERROR, err, "loading the operations image");
 out:
 	sqlite3_finalize(q);
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -1594,6 +1674,7 @@ static const struct store_ops sqlite_ops = {
 	.rules_load = sq_rules_load,
 	.rule_put = sq_rule_put,
 	.snap_load = sq_snap_load,
+	.oper_load = sq_oper_load,
 	.snap_person = sq_snap_person,
 	.changes = sq_changes,
 	.bulk_mode = sq_bulk_mode,

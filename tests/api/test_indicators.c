@@ -15,7 +15,7 @@
  *   services_reach_pct >= 76 (percent)   40: 1 of 2 managed reached = 50; 417: 50; 415: 0 of 0
  *   addicts_managed >= 5 (persons)       40: 2; below 40 not applicable (a count for the province)
  *   managed_share >= 50 (custom)         40: 2 of 3 = 66.67; 417: 100; 415: 0
- *   hotspots_destroyed_pct               reserved for the operations registry: no data
+ *   border_units_equipped_pct            reserved (no record in pcmt's scope): no data
  *   no_such_indicator                    unknown: no data */
 struct data {
 	int64_t a, b, c, plan;
@@ -57,7 +57,7 @@ static struct data load(struct api_fx *f)
 		{"services_reach_pct", ">=", "76", "percent"},
 		{"addicts_managed", ">=", "5", "persons"},
 		{"managed_share", ">=", "50", "percent"},
-		{"hotspots_destroyed_pct", ">=", "100", "percent"},
+		{"border_units_equipped_pct", ">=", "100", "percent"},
 		{"no_such_indicator", ">=", "1", "count"},
 	};
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
@@ -164,9 +164,9 @@ static void test_values_and_status(void **state)
 	assert_true(val(unit(t, "415")) == 0);
 	assert_string_equal(status(unit(t, "415")), "at_risk");
 
-	t = target(&r, "hotspots_destroyed_pct");
+	t = target(&r, "border_units_equipped_pct");
 	assert_string_equal(json_string_value(json_object_get(t, "status")), "no_data");
-	assert_non_null(strstr(json_string_value(json_object_get(t, "reason")), "operations registry"));
+	assert_non_null(strstr(json_string_value(json_object_get(t, "reason")), "not computed yet"));
 	t = target(&r, "no_such_indicator");
 	assert_string_equal(json_string_value(json_object_get(t, "status")), "no_data");
 	assert_non_null(strstr(json_string_value(json_object_get(t, "reason")), "unknown indicator"));

@@ -202,7 +202,7 @@ check "Thanh Hoa" 0 "$PCMT" indicators --db "$demo" --plan TH-KMT-2024-2025 --da
 has "Thanh Hoa value" '^  38 +Tỉnh Thanh Hóa +100  met +communes_drug_free=[0-9]+ communes_total=[0-9]+$'
 check "national in Nghe An" 0 "$PCMT" indicators --db "$demo" --plan CTMTQG-PCMT-2030 --orgunit 40 --date 2025-06-30
 has "drug-free share" '^\[[0-9]+\] drug_free_communes_pct >= 50 percent, plan \(measured on 2025-06-30, due 2030-12-31\): '
-has "pending" '^\[[0-9]+\] hotspots_destroyed_pct >= 100 percent, plan .*: no_data$'
+has "pending" '^\[[0-9]+\] border_units_equipped_pct > 80 percent, plan .*: no_data$'
 
 # --- docs/indicators.md documents every measure and built-in indicator, with the text the code has ----
 "$PCMT" indicators --measures >"$tmp/measures"

@@ -44,6 +44,14 @@ static const struct {
 		    " \"unit\": \"percent\", \"period_kind\": \"year\", \"deadline\": \"2022-12-31\"}"},
 	{"custom_indicators", "{\"code\": \"voluntary_share\", \"name_vi\": \"Tỷ lệ tự nguyện\","
 			      " \"expression\": \"pct(treated_voluntary, treated_total)\", \"unit\": \"percent\"}"},
+	/* the operations registry (domain/operations.c; its own rules in tests/unit/test_operations.c) */
+	{"populations", "{\"ou_id\": \"16837\", \"year\": 2024, \"population\": 4120}"},
+	{"hotspots", "{\"kind\": \"use_venue\", \"ou_id\": \"16837\", \"address\": \"Bản Huồi Pủ\","
+		     " \"discovered\": \"2024-01-10\", \"status_history\": [{\"status\": \"active\", \"date\": \"2024-01-10\"}]}"},
+	{"cases", "{\"case_number\": \"12/2024/HS\", \"detected\": \"2024-01-10\", \"ou_id\": \"16837\","
+		  " \"detecting_force\": \"border_guard\", \"route\": \"land_border\", \"suspects\": 2}"},
+	{"plant_sites", "{\"ou_id\": \"16837\", \"detected\": \"2024-01-10\", \"area_m2\": 300, \"plant_count\": 1200}"},
+	{"communication", "{\"activity_date\": \"2024-01-10\", \"ou_id\": \"16837\", \"form\": \"rally\"}"},
 };
 
 static json_t *J(const char *text)
@@ -172,7 +180,7 @@ static void test_descriptors_consistent(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 12); /* 9 registry entities, then plans, targets, custom_indicators */
+	assert_int_equal(n, 17); /* 9 registry entities, plans, targets, custom_indicators, 5 of operations */
 	assert_null(ent_find("people"));
 	assert_null(ent_field(&ent_persons, "fullname"));
 	assert_non_null(enum_find(&en_sex, "female"));
@@ -287,7 +295,7 @@ static void test_derived_field_from_client_refused(void **state)
 			checked++;
 		}
 	}
-	assert_int_equal(checked, 4); /* name_fold of org units, facilities, persons, plans */
+	assert_int_equal(checked, 5); /* name_fold of org units, facilities, persons, plans; hotspot status */
 }
 
 static void test_body_must_be_object(void **state)

@@ -306,7 +306,9 @@ static void test_measure_names(void **state)
 		assert_non_null(ind_measures[m].counts);
 		assert_int_equal(ind_measure_find(ind_measures[m].name, NULL), m);
 		assert_int_equal((ind_measures[m].person != NULL) + (ind_measures[m].facility != NULL) +
-					 (ind_measures[m].unit_fn != NULL), 1);
+					 (ind_measures[m].unit_fn != NULL) + (ind_measures[m].item != NULL), 1);
+		/* an operations item measure is of an operations level, and only it */
+		assert_int_equal(ind_measures[m].item != NULL, ind_measures[m].level >= IL_HOTSPOT);
 		/* a unit measure reads only measures before it */
 		assert_true(ind_measures[m].deps < (UINT64_C(1) << m));
 	}
