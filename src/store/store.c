@@ -1,7 +1,31 @@
 /* store.c: picks a backend from a database URL. */
 #include "store/store.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifndef PCMT_HAVE_PG
+struct store *store_pg_open(const char *url, struct pcmt_err *err)
+{
+	err_set(err, ERR_UNSUPPORTED, "db", "this build of pcmt has no PostgreSQL backend (libpq was not found)");
+	return NULL;
+}
+
+int store_pg_drop(const char *url, struct pcmt_err *err);
+int store_pg_drop(const char *url, struct pcmt_err *err)
+{
+	return err_set(err, ERR_UNSUPPORTED, "db", "this build of pcmt has no PostgreSQL backend (libpq was not found)");
+}
+#else
+int store_pg_drop(const char *url, struct pcmt_err *err); /* store_pg.c */
+#endif
+
+int store_url_is_pg(const char *url)
+{
+	return url && (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11));
+}
 
 struct store *store_open(const char *url, struct pcmt_err *err)
 {
@@ -9,10 +33,8 @@ struct store *store_open(const char *url, struct pcmt_err *err)
 		err_set(err, ERR_BAD_REQUEST, "db", "no database given (use --db FILE or PCMT_DB)");
 		return NULL;
 	}
-	if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
-		err_set(err, ERR_UNSUPPORTED, "db", "this build of pcmt has no PostgreSQL backend yet");
-		return NULL;
-	}
+	if (store_url_is_pg(url))
+		return store_pg_open(url, err);
 	if (!strncmp(url, "sqlite:", 7))
 		url += 7;
 	return store_sqlite_open(url, err);
@@ -22,4 +44,24 @@ void store_close(struct store *s)
 {
 	if (s)
 		s->ops->close(s);
+}
+
+int store_destroy(const char *url, struct pcmt_err *err)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char path[4096];
+
+	if (!url || !*url)
+		return err_set(err, ERR_BAD_REQUEST, "db", "no database given");
+	if (store_url_is_pg(url))
+		return store_pg_drop(url, err);
+	if (!strncmp(url, "sqlite:", 7))
+		url += 7;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s%s", url, suffix[i]) >= (int)sizeof(path))
+			return err_set(err, ERR_BAD_REQUEST, "db", "the path is too long");
+		if (unlink(path) && errno != ENOENT)
+			return err_set(err, ERR_UNAVAILABLE, "db", "cannot remove %s: %s", path, strerror(errno));
+	}
+	return 0;
 }

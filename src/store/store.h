@@ -155,7 +155,16 @@ struct store {
 struct store *store_open(const char *url, struct pcmt_err *err);
 void store_close(struct store *s);
 
-/* Backend constructors, one per backend file. */
+/* Backend constructors, one per backend file. store_pg_open creates the database when it does not
+ * exist yet and the role may create databases, as SQLite creates a missing file. */
 struct store *store_sqlite_open(const char *path, struct pcmt_err *err);
+struct store *store_pg_open(const char *url, struct pcmt_err *err);
+
+/* Removes a whole database: the SQLite file (with its -wal and -shm), or the PostgreSQL database
+ * (DROP DATABASE ... WITH (FORCE), through the server's "postgres" database). For tests and for
+ * pcmt copy --replace. A database that does not exist is not an error. */
+int store_destroy(const char *url, struct pcmt_err *err);
+/* 1 if url names a PostgreSQL database. */
+int store_url_is_pg(const char *url);
 
 #endif

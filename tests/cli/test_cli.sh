@@ -51,7 +51,7 @@ check "migrate unwritable" 1 "$PCMT" migrate --db "$tmp/no/such/dir/a.db"
 one_line_err "migrate unwritable message" "cannot open"
 PCMT_DB="$tmp/env.db" check "PCMT_DB used" 0 "$PCMT" migrate
 [ -f "$tmp/env.db" ] || { echo "FAIL PCMT_DB names the database"; fails=$((fails + 1)); }
-check "postgres not built" 1 "$PCMT" migrate --db postgresql://localhost/x
+check "postgres unreachable" 1 "$PCMT" migrate --db postgresql://127.0.0.1:1/x
 one_line_err "postgres message" "PostgreSQL"
 check "serve bad port" 2 "$PCMT" serve --db "$tmp/a.db" --port notaport
 check "serve port in use range" 2 "$PCMT" serve --db "$tmp/a.db" --port 70000
