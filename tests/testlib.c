@@ -22,15 +22,49 @@ enum { START_WAIT_MS = 10000, STOP_WAIT_MS = 10000, RESP_MAX = 64 << 20 };
 
 /* ---- temporary directories ------------------------------------------------------------------ */
 
+const char *tl_pg(void)
+{
+	const char *base = getenv("PCMT_TEST_PG"), *backend = getenv("PCMT_TEST_BACKEND");
+
+	if (backend && !strcmp(backend, "sqlite"))
+		return NULL;
+	if (!base || !*base) {
+		if (backend && !strcmp(backend, "pg")) {
+			fprintf(stderr, "testlib: PCMT_TEST_BACKEND=pg but PCMT_TEST_PG is not set: skipped\n");
+			exit(77);
+		}
+		return NULL;
+	}
+	return base;
+}
+
 int tl_tmp_init(struct tl_tmp *t)
 {
+	static int serial;
+	const char *pg = tl_pg();
+
 	memset(t, 0, sizeof(*t));
 	snprintf(t->dir, sizeof(t->dir), "/tmp/pcmt-test-XXXXXX");
 	if (!mkdtemp(t->dir)) {
 		t->dir[0] = '\0';
 		return -1;
 	}
-	snprintf(t->db, sizeof(t->db), "%s/test.db", t->dir);
+	if (!pg) {
+		snprintf(t->db, sizeof(t->db), "%s/test.db", t->dir);
+		return 0;
+	}
+	/* the directory's random suffix makes the name unique across concurrent test processes */
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "pcmt_t_%d_%d_%s", (int)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_SEQ_CST),
+			 strrchr(t->dir, '-') + 1);
+		for (char *c = name; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		if (snprintf(t->db, sizeof(t->db), "%s%sdbname=%s", pg, strchr(pg, '?') ? "&" : "?", name) >= (int)sizeof(t->db))
+			return -1;
+	}
 	return 0;
 }
 
@@ -43,8 +77,14 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
 
 void tl_tmp_cleanup(struct tl_tmp *t)
 {
-	if (t->dir[0] && !getenv("PCMT_KEEP_TMP"))
+	struct pcmt_err err;
+
+	err_clear(&err);
+	if (t->dir[0] && !getenv("PCMT_KEEP_TMP")) {
 		nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		if (store_url_is_pg(t->db) && store_destroy(t->db, &err))
+			fprintf(stderr, "testlib: cannot drop the test database: %s\n", err.message);
+	}
 	t->dir[0] = '\0';
 }
 
@@ -136,7 +176,9 @@ int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env
 	memset(srv, 0, sizeof(srv[0]));
 	if (!bin || !*bin)
 		bin = PCMT_BIN;
-	snprintf(port_file, sizeof(port_file), "%s.port.%d.%d", db, (int)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_SEQ_CST));
+	/* beside a database file; in /tmp for a database URL */
+	snprintf(port_file, sizeof(port_file), "%s.port.%d.%d", store_url_is_pg(db) ? "/tmp/pcmt-test" : db, (int)getpid(),
+		 __atomic_add_fetch(&serial, 1, __ATOMIC_SEQ_CST));
 	unlink(port_file);
 	fflush(NULL);
 	srv->pid = fork();

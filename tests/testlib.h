@@ -13,13 +13,20 @@
 
 #include "store/store.h"
 
-/* A fresh temporary directory (mkdtemp) and a database path inside it; removed by tl_cleanup. */
+/* A fresh temporary directory (mkdtemp) and a database inside it; removed by tl_cleanup.
+ * Backend selection: with $PCMT_TEST_PG set (a base URL such as
+ * postgresql://pcmt@/postgres?host=/tmp/sock) and PCMT_TEST_BACKEND not "sqlite", db is instead a
+ * URL naming a fresh PostgreSQL database pcmt_t_<pid>_<n>_<random> (created on first open, dropped
+ * by tl_tmp_cleanup), so the same tests run on both backends. PCMT_TEST_BACKEND=pg without
+ * $PCMT_TEST_PG exits 77 (CTest: skipped). */
 struct tl_tmp {
 	char dir[256];
-	char db[300];
+	char db[600];
 };
 int tl_tmp_init(struct tl_tmp *t);
 void tl_tmp_cleanup(struct tl_tmp *t);
+/* The PostgreSQL base URL the tests run against, or NULL for SQLite. */
+const char *tl_pg(void);
 
 /* A migrated store on a new temporary database, with a small org-unit tree:
  * VN (nation) > 40 Nghe An (province) > 417 Ky Son (district) > communes 16837 Nam Can and

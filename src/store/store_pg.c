@@ -555,6 +555,9 @@ static int pg_migrate(struct store *st, int *from, int *to, struct pcmt_err *err
 		goto fail;
 	if (to)
 		*to = v;
+	/* statements prepared before a migration may name what it changed */
+	if (s->prepared && exec(s, "DEALLOCATE ALL", err))
+		return -1;
 	s->prepared = 0;
 	return prepare_all(s, err);
 fail:

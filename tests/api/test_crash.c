@@ -86,6 +86,8 @@ static void integrity_ok(const char *db)
 	char cmd[512], out[256] = "";
 	FILE *p;
 
+	if (store_url_is_pg(db))
+		return; /* PostgreSQL's own recovery; the acknowledged writes are still counted below */
 	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'PRAGMA integrity_check; PRAGMA foreign_key_check;' 2>&1", db);
 	p = popen(cmd, "r");
 	assert_non_null(p);

@@ -182,7 +182,7 @@ static void test_health_enums_schema(void **state)
 
 	assert_string_equal(jstr(r.json, "status"), "ok");
 	assert_string_equal(jstr(r.json, "version"), PCMT_VERSION);
-	assert_string_equal(jstr(r.json, "backend"), "sqlite");
+	assert_string_equal(jstr(r.json, "backend"), tl_pg() ? "postgresql" : "sqlite");
 	c = json_object_get(r.json, "counts");
 	assert_int_equal(json_integer_value(json_object_get(c, "orgunits")), 7 + 1 /* one added above */);
 	for (i = 0; ent_all[i]; i++)
