@@ -1,7 +1,8 @@
 #!/bin/sh
 # dev.sh: the two Quick start commands of the README.
 #   ./dev.sh run    install what is missing, build, create the demo province, serve on :8080
-#   ./dev.sh test   install what is missing, build, run every test (normal build, then ASan+UBSan)
+#   ./dev.sh test   install what is missing, build, run every test (normal build, then ASan+UBSan),
+#                   the store and API tests on SQLite and again on a throwaway PostgreSQL server
 set -eu
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
@@ -24,6 +25,12 @@ run)
 	;;
 test)
 	scripts/install-deps.sh
+	# the pg-labelled tests' server, stopped (and its directory removed) however this ends
+	pgdir=$(scripts/pg-test-cluster.sh start)
+	trap 'scripts/pg-test-cluster.sh stop "$pgdir"' EXIT
+	trap 'exit 130' INT TERM
+	PCMT_TEST_PG=$(cat "$pgdir/url")
+	export PCMT_TEST_PG
 	build build
 	ctest --test-dir build --output-on-failure -j "$jobs"
 	build build-asan -DPCMT_SANITIZE=ON

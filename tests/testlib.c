@@ -168,6 +168,14 @@ static int read_port(const char *path)
 
 int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env)
 {
+	/* on PostgreSQL each worker thread holds a connection: a few per server keep parallel tests
+	 * within the test cluster's max_connections whatever the machine's CPU count */
+	return tl_server_start_ex(srv, db, extra_env, store_url_is_pg(db) ? 4 : 0);
+}
+
+int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_env, int threads)
+{
+	char nthreads[16];
 	static int serial;
 	const char *bin = getenv("PCMT_BIN");
 	char port_file[400];
@@ -187,7 +195,12 @@ int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env
 	if (srv->pid == 0) {
 		if (extra_env)
 			putenv(strdup(extra_env));
-		execl(bin, "pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file, (char *)NULL);
+		snprintf(nthreads, sizeof(nthreads), "%d", threads);
+		if (threads > 0)
+			execl(bin, "pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file, "--threads", nthreads,
+			      (char *)NULL);
+		else
+			execl(bin, "pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file, (char *)NULL);
 		fprintf(stderr, "testlib: cannot run %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}

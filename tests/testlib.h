@@ -43,6 +43,8 @@ struct tl_server {
 /* Starts `pcmt serve --db DB --port 0 --port-file F` and waits until it answers /api/v1/health.
  * extra_env: NULL or "NAME=VALUE" to add to its environment. */
 int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env);
+/* As tl_server_start with --threads N (0: pcmt's default; tl_server_start uses 4 on PostgreSQL). */
+int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_env, int threads);
 /* SIGTERM (or SIGKILL when hard) and wait. A soft stop that does not end in exit status 0 (a crash,
  * a sanitizer report) fails the running test. */
 void tl_server_stop(struct tl_server *srv, int hard);
