@@ -16,6 +16,10 @@ extern const struct cmd cmd_serve, cmd_demo, cmd_migrate, cmd_orgunits;
 extern const struct cmd cmd_rules;
 extern const struct cmd cmd_eval;
 extern const struct cmd cmd_plans, cmd_indicators;
+/* `pcmt eval classification ARGS` (cmd_classification.c), dispatched by cmd_eval; argv[0] is
+ * "classification". Returns the exit status. */
+int eval_classification(int argc, char **argv);
+extern const char eval_classification_usage[];
 
 /* The database URL: --db value if given, else $PCMT_DB, else "pcmt.db". */
 const char *cli_db(const char *opt);

@@ -10,13 +10,17 @@
 
 static const char usage[] =
 	"usage: pcmt eval drug-free [--db URL] [--date YYYY-MM-DD] [--orgunit CODE]\n"
-	"                           [--format table|json|csv]\n\n"
-	"Evaluates the drug-free commune criteria (seed: Thanh Hoa project 2024-2025) for every commune\n"
+	"                           [--format table|json|csv]\n"
+	"       pcmt eval classification --year YYYY [--db URL] [--orgunit CODE] [--format table|json|csv]\n\n"
+	"drug-free evaluates the drug-free commune criteria (seed: Thanh Hoa project 2024-2025) for every commune\n"
 	"under --orgunit (a code such as 40 for Nghe An or 16837 for a commune; default VN, the nation)\n"
 	"on --date (the date of the request for recognition; default today), with the rules in force\n"
 	"on that date (pcmt rules). The table lists the number and share of drug-free communes per unit\n"
 	"below, then every failing commune with the persons and reasons behind each failing criterion.\n"
 	"json gives the same answer as GET /api/v1/drug-free; csv gives one row per commune.\n\n"
+	"classification gives every commune's type under Decision 28/2025/QĐ-TTg (complex type I, II,\n"
+	"III or none) for --year, with each criterion's value, threshold (rulebook row, * when not\n"
+	"confirmed) and whether it is met; json as GET /api/v1/classification (docs/operations.md).\n\n"
 	"Exit status 0 on success, 1 on error (unknown org unit, ...), 2 on bad usage.\n";
 
 static void print_table(json_t *a)
@@ -114,6 +118,8 @@ static int run(int argc, char **argv)
 
 	o.date = date_today();
 	optind = 1;
+	if (argc >= 2 && !strcmp(argv[1], "classification"))
+		return eval_classification(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "drug-free"))
 		return cli_usage(&cmd_eval);
 	argc--;
@@ -164,4 +170,4 @@ out:
 	return rc;
 }
 
-const struct cmd cmd_eval = {"eval", "evaluate the drug-free commune criteria", usage, run};
+const struct cmd cmd_eval = {"eval", "evaluate the drug-free criteria or the Decision 28 commune types", usage, run};

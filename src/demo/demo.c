@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "demo/names.h"
+#include "demo/operations.h"
 #include "demo/plans.h"
 #include "demo/rng.h"
 #include "engine/drugfree.h"
@@ -1985,7 +1986,8 @@ int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, 
 	if (s->ops->begin(s, err))
 		goto out;
 	in_tx = 1;
-	if (units_import(s, &g.ctx, units, len, DATE_NONE, &st->units, err) || generate(&g, o, err) || demo_plans(s, &g.ctx, err))
+	if (units_import(s, &g.ctx, units, len, DATE_NONE, &st->units, err) || generate(&g, o, err) || demo_plans(s, &g.ctx, err) ||
+	    demo_operations(s, &g.ctx, g.seed, err))
 		goto out;
 	if (s->ops->commit(s, err))
 		goto out;

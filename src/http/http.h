@@ -98,6 +98,7 @@ int api_rules(struct http_req *r);
 int api_drugfree(struct http_req *r);
 int api_indicators(struct http_req *r);
 int api_measures(struct http_req *r);
+int api_classification(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {

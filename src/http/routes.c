@@ -33,6 +33,7 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/drug-free", api_drugfree, 0},
 	{"GET", "/api/v1/indicators", api_indicators, 0},
 	{"GET", "/api/v1/measures", api_measures, 0},
+	{"GET", "/api/v1/classification", api_classification, 0},
 	{"GET", "/api/v1/{entity}", api_list, 0},
 	{"POST", "/api/v1/{entity}", api_create, 1},
 	{"GET", "/api/v1/{entity}/{id}", api_get, 0},
