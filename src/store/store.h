@@ -142,6 +142,24 @@ struct store_ops {
 			   int64_t *first_id, struct pcmt_err *err);
 	/* Row counts of every entity table, as {"persons": n, ...}, for health and tests. */
 	int (*counts)(struct store *s, json_t **out, struct pcmt_err *err);
+	/* Whole tables, for pcmt copy. Every value crosses as canonical text, the same on every
+	 * backend: integers in decimal, booleans 0/1, reals as printf %.17g, dates YYYY-MM-DD, timestamps
+	 * YYYY-MM-DDTHH:MM:SSZ, JSON and text as stored; SQL NULL as a NULL pointer.
+	 * raw_tables: every data table (not schema_version, the change log nor backend-internal
+	 * tables) as {"table": ["column", ...]}, columns in the table's order.
+	 * raw_read: calls fn for each row of table in no particular order (cols and vals valid during
+	 * the call); fn returning non-zero stops the reading early (still 0). Inside begin/commit every
+	 * raw_read of the transaction reads one snapshot.
+	 * raw_write: inserts nrows rows (ncols values each, row after row) into table inside
+	 * begin/commit, as given (no validation); id sequences move past the ids written; a reference
+	 * from an org unit to its parent is checked at commit, so a tree may come in any order. The
+	 * caller brackets a load with bulk_mode(1)/(0) like any bulk load. */
+	int (*raw_tables)(struct store *s, json_t **out, struct pcmt_err *err);
+	int (*raw_read)(struct store *s, const char *table,
+			int (*fn)(void *cls, int ncols, const char *const *cols, const char *const *vals), void *cls,
+			struct pcmt_err *err);
+	int (*raw_write)(struct store *s, const char *table, int ncols, const char *const *cols,
+			 const char *const *vals, size_t nrows, struct pcmt_err *err);
 	void (*close)(struct store *s);
 };
 

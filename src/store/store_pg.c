@@ -30,6 +30,7 @@ struct store_pg {
 	PGconn *conn;
 	int in_tx;         /* inside an explicit begin/commit */
 	int prepared;      /* the entity statements exist on this connection */
+	int tx_fresh;      /* the explicit transaction has run no statement yet */
 	char state[6];     /* SQLSTATE of the last failed statement */
 	/* years whose partition is known to exist, per pg_partitioned[] entry; "pending" ones were made
 	 * inside the open explicit transaction and become known at its commit */
@@ -235,8 +236,10 @@ static int res_ok(PGresult *res)
 /* Runs sql (no parameters; may hold several statements). */
 static int exec(struct store_pg *s, const char *sql, struct pcmt_err *err)
 {
-	PGresult *res = PQexec(s->conn, sql);
+	PGresult *res;
 
+	s->tx_fresh = 0;
+	res = PQexec(s->conn, sql);
 	if (!res_ok(res))
 		return pg_fail(s, res, err, "running a statement");
 	PQclear(res);
@@ -248,6 +251,7 @@ static PGresult *q(struct store_pg *s, const char *sql, const struct prm *p, str
 {
 	PGresult *res;
 
+	s->tx_fresh = 0;
 	if (p && p->oom) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
@@ -267,6 +271,7 @@ static PGresult *qp(struct store_pg *s, int ix, int st, const struct prm *p, str
 	char name[16];
 	PGresult *res;
 
+	s->tx_fresh = 0;
 	if (p->oom) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
@@ -423,6 +428,7 @@ static int pg_begin(struct store *st, struct pcmt_err *err)
 	if (alive(s, err) || exec(s, "BEGIN", err))
 		return -1;
 	s->in_tx = 1;
+	s->tx_fresh = 1;
 	return 0;
 }
 
@@ -1647,10 +1653,12 @@ static int copy_split(char *line, size_t len, char **f, int max)
 static int copy_out(struct store_pg *s, const char *sql, int (*fn)(void *cls, char **f, int n), void *cls,
 		    struct pcmt_err *err)
 {
-	PGresult *res = PQexec(s->conn, sql);
+	PGresult *res;
 	char *line = NULL, *f[64];
 	int len, rc = 0;
 
+	s->tx_fresh = 0;
+	res = PQexec(s->conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT)
 		return pg_fail(s, res, err, "reading rows");
 	PQclear(res);
@@ -2146,6 +2154,245 @@ out:
 	return rc;
 }
 
+/* ---- whole tables (pcmt copy) --------------------------------------------------------------- */
+
+/* The data tables: ordinary and partitioned tables of the current schema, not partitions. */
+static const char raw_tables_sql[] =
+	"SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_class c"
+	" JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid"
+	" WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+	" AND c.relname NOT IN ('schema_version', 'change_log', 'change_log_pruned')"
+	" AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum";
+
+/* Inside an explicit transaction, the first read fixes one snapshot for the rest of it. */
+static int raw_snapshot(struct store_pg *s, struct pcmt_err *err)
+{
+	if (s->in_tx && s->tx_fresh)
+		return exec(s, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", err);
+	return 0;
+}
+
+static int pg_raw_tables(struct store *st, json_t **out, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	PGresult *res;
+	json_t *o;
+
+	*out = NULL;
+	if (ready(s, err) || raw_snapshot(s, err))
+		return -1;
+	if (!(res = q(s, raw_tables_sql, NULL, err, "listing tables")))
+		return -1;
+	if (!(o = json_object())) {
+		PQclear(res);
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *cols = json_object_get(o, PQgetvalue(res, i, 0));
+
+		if (!cols) {
+			cols = json_array();
+			json_object_set_new(o, PQgetvalue(res, i, 0), cols);
+		}
+		json_array_append_new(cols, json_string(PQgetvalue(res, i, 1)));
+	}
+	PQclear(res);
+	*out = o;
+	return 0;
+}
+
+/* A table name we may put into SQL: one of raw_tables'. */
+static int raw_known(struct store_pg *s, const char *table, PGresult **cols, struct pcmt_err *err)
+{
+	struct prm p = {0};
+	struct sb b = {0};
+
+	*cols = NULL;
+	sb_add(&b, "SELECT * FROM (%s) x WHERE relname = $1", raw_tables_sql);
+	p_str(&p, table);
+	if (!b.oom)
+		*cols = q(s, b.p, &p, err, "listing columns");
+	else
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	p_free(&p);
+	free(b.p);
+	if (!*cols)
+		return -1;
+	if (PQntuples(*cols) == 0) {
+		PQclear(*cols);
+		*cols = NULL;
+		return err_set(err, ERR_NOT_FOUND, "table", "no table %s", table);
+	}
+	return 0;
+}
+
+struct raw_cx {
+	int n;
+	const char **names;
+	unsigned char *is_real;
+	int (*fn)(void *cls, int ncols, const char *const *cols, const char *const *vals);
+	void *cls;
+	int stop;
+	char (*num)[32]; /* reformatted reals */
+};
+
+static int raw_row(void *cls, char **f, int n)
+{
+	struct raw_cx *cx = cls;
+
+	if (cx->stop || n != cx->n)
+		return cx->stop ? 0 : -1;
+	for (int i = 0; i < n; i++)
+		if (cx->is_real[i] && f[i]) {
+			snprintf(cx->num[i], sizeof(cx->num[i]), "%.17g", strtod(f[i], NULL));
+			f[i] = cx->num[i];
+		}
+	if (cx->fn(cx->cls, n, cx->names, (const char *const *)f))
+		cx->stop = 1;
+	return 0;
+}
+
+static int pg_raw_read(struct store *st, const char *table,
+		       int (*fn)(void *cls, int ncols, const char *const *cols, const char *const *vals), void *cls,
+		       struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	struct raw_cx cx = {0};
+	PGresult *cols = NULL;
+	struct sb b = {0};
+	int rc = -1;
+
+	if (ready(s, err) || raw_snapshot(s, err) || raw_known(s, table, &cols, err))
+		return -1;
+	cx.n = PQntuples(cols);
+	cx.fn = fn;
+	cx.cls = cls;
+	cx.names = calloc((size_t)cx.n, sizeof(*cx.names));
+	cx.is_real = calloc((size_t)cx.n, 1);
+	cx.num = calloc((size_t)cx.n, sizeof(*cx.num));
+	if (!cx.names || !cx.is_real || !cx.num || cx.n > 64) {
+		err_set(err, ERR_INTERNAL, NULL, cx.n > 64 ? "too many columns" : "out of memory");
+		goto out;
+	}
+	sb_add(&b, "COPY (SELECT ");
+	for (int i = 0; i < cx.n; i++) {
+		const char *name = PQgetvalue(cols, i, 1), *type = PQgetvalue(cols, i, 2);
+
+		cx.names[i] = name;
+		sb_add(&b, "%s", i ? ", " : "");
+		if (!strcmp(type, "boolean"))
+			sb_add(&b, "\"%s\"::int", name);
+		else if (!strncmp(type, "timestamp", 9))
+			sb_add(&b, "to_char(\"%s\" AT TIME ZONE 'UTC', " STAMP_FMT ")", name);
+		else
+			sb_add(&b, "\"%s\"", name);
+		cx.is_real[i] = !strcmp(type, "double precision") || !strcmp(type, "real");
+	}
+	sb_add(&b, " FROM \"%s\") TO STDOUT", table);
+	if (b.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	rc = copy_out(s, b.p, raw_row, &cx, err);
+out:
+	free(cx.names);
+	free(cx.is_real);
+	free(cx.num);
+	free(b.p);
+	PQclear(cols);
+	return rc;
+}
+
+static int pg_raw_write(struct store *st, const char *table, int ncols, const char *const *cols,
+			const char *const *vals, size_t nrows, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	int pix = part_index(table), dcol = -1, has_id = 0, rc = -1;
+	PGresult *known = NULL, *res;
+	struct sb b = {0};
+
+	if (ready(s, err))
+		return -1;
+	if (!s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "raw_write needs an open transaction");
+	if (raw_known(s, table, &known, err))
+		return -1;
+	for (int c = 0; c < ncols; c++) {
+		int ok = 0;
+
+		for (int i = 0; i < PQntuples(known); i++)
+			ok |= !strcmp(PQgetvalue(known, i, 1), cols[c]);
+		if (!ok) {
+			err_set(err, ERR_INVALID, cols[c], "table %s has no column %s", table, cols[c]);
+			goto out;
+		}
+		if (pix >= 0 && !strcmp(cols[c], pg_partitioned[pix].date_col))
+			dcol = c;
+		has_id |= !strcmp(cols[c], "id");
+	}
+	for (size_t r = 0; dcol >= 0 && r < nrows; r++) {
+		const char *d = vals[r * (size_t)ncols + (size_t)dcol];
+
+		if (d && strlen(d) >= 4 && ensure_year(s, pix, atoi(d), err))
+			goto out;
+	}
+	if (exec(s, "SET CONSTRAINTS ALL DEFERRED", err))
+		goto out;
+	sb_add(&b, "COPY \"%s\" (", table);
+	for (int c = 0; c < ncols; c++)
+		sb_add(&b, "%s\"%s\"", c ? ", " : "", cols[c]);
+	sb_add(&b, ") FROM STDIN");
+	if (b.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (copy_in_start(s, b.p, err))
+		goto out;
+	b.n = 0;
+	for (size_t r = 0; r < nrows && !b.oom; r++) {
+		for (int c = 0; c < ncols; c++) {
+			if (c)
+				sb_put(&b, "\t", 1);
+			sb_copy_text(&b, vals[r * (size_t)ncols + (size_t)c]);
+		}
+		sb_put(&b, "\n", 1);
+		if (b.n >= COPY_CHUNK && copy_send(s, &b, err)) {
+			copy_end(s, 1, err);
+			goto out;
+		}
+	}
+	if (b.oom) {
+		copy_end(s, 1, err);
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (copy_send(s, &b, err)) {
+		copy_end(s, 1, err);
+		goto out;
+	}
+	if (copy_end(s, 0, err))
+		goto out;
+	/* the next id drawn is past every id written */
+	if (has_id) {
+		struct prm p = {0};
+
+		b.n = 0;
+		sb_add(&b, "SELECT setval(seq, m) FROM (SELECT pg_get_serial_sequence($1, 'id') AS seq,"
+			   " (SELECT max(id) FROM \"%s\") AS m) x WHERE seq IS NOT NULL AND m IS NOT NULL", table);
+		p_str(&p, table);
+		res = b.oom ? NULL : q(s, b.p, &p, err, "moving an id sequence");
+		p_free(&p);
+		if (!res)
+			goto out;
+		PQclear(res);
+	}
+	rc = 0;
+out:
+	PQclear(known);
+	free(b.p);
+	return rc;
+}
+
 /* ---- open and close ------------------------------------------------------------------------- */
 
 static void pg_close(struct store *st)
@@ -2187,6 +2434,9 @@ static const struct store_ops pg_ops = {
 	.bulk_mode = pg_bulk_mode,
 	.bulk_insert = pg_bulk_insert,
 	.counts = pg_counts,
+	.raw_tables = pg_raw_tables,
+	.raw_read = pg_raw_read,
+	.raw_write = pg_raw_write,
 	.close = pg_close,
 };
 

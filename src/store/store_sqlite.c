@@ -1637,6 +1637,172 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 	return 0;
 }
 
+/* ---- whole tables (pcmt copy) --------------------------------------------------------------- */
+
+static int raw_internal(const char *name)
+{
+	return !strcmp(name, "schema_version") || !strcmp(name, "change_log") || !strcmp(name, "bulk_saved_trigger") ||
+	       !strncmp(name, "sqlite_", 7);
+}
+
+static int sq_raw_tables(struct store *st, json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL, *c = NULL;
+	json_t *o;
+	int src;
+
+	*out = NULL;
+	if (ready(s, err))
+		return -1;
+	if (!(o = json_object()))
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = col_text(q, 0);
+		json_t *cols;
+
+		if (raw_internal(name))
+			continue;
+		cols = json_array();
+		json_object_set_new(o, name, cols);
+		if (sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info(?) ORDER BY cid", -1, &c, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(c, 1, name, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(c) == SQLITE_ROW)
+			json_array_append_new(cols, json_string(col_text(c, 0)));
+		sqlite3_finalize(c);
+		c = NULL;
+	}
+	if (src != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	*out = o;
+	return 0;
+fail:
+	sqlite3_finalize(q);
+	sqlite3_finalize(c);
+	json_decref(o);
+	return sq_fail(s, SQLITE_ERROR, err, "listing tables");
+}
+
+/* A table name we may put into SQL: one of raw_tables'. */
+static int raw_known(struct store_sqlite *s, const char *table, struct pcmt_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int found = 0;
+
+	if (raw_internal(table))
+		return err_set(err, ERR_NOT_FOUND, "table", "no table %s", table);
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, table, -1, SQLITE_TRANSIENT);
+		found = sqlite3_step(q) == SQLITE_ROW;
+	}
+	sqlite3_finalize(q);
+	return found ? 0 : err_set(err, ERR_NOT_FOUND, "table", "no table %s", table);
+}
+
+static int sq_raw_read(struct store *st, const char *table,
+		       int (*fn)(void *cls, int ncols, const char *const *cols, const char *const *vals), void *cls,
+		       struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	enum { RAW_MAXCOL = 64 };
+	const char *names[RAW_MAXCOL], *vals[RAW_MAXCOL];
+	char num[RAW_MAXCOL][32], sql[200];
+	sqlite3_stmt *q = NULL;
+	int n, src;
+
+	if (ready(s, err) || raw_known(s, table, err))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", table);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading a table");
+	if ((n = sqlite3_column_count(q)) > RAW_MAXCOL) {
+		sqlite3_finalize(q);
+		return err_set(err, ERR_INTERNAL, NULL, "too many columns in %s", table);
+	}
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(q, i);
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			switch (sqlite3_column_type(q, i)) {
+			case SQLITE_NULL:
+				vals[i] = NULL;
+				break;
+			case SQLITE_INTEGER:
+				snprintf(num[i], sizeof(num[i]), "%lld", (long long)sqlite3_column_int64(q, i));
+				vals[i] = num[i];
+				break;
+			case SQLITE_FLOAT:
+				snprintf(num[i], sizeof(num[i]), "%.17g", sqlite3_column_double(q, i));
+				vals[i] = num[i];
+				break;
+			default:
+				vals[i] = (const char *)sqlite3_column_text(q, i);
+			}
+		}
+		if (fn(cls, n, names, vals))
+			break;
+	}
+	sqlite3_finalize(q);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "reading a table");
+}
+
+static int sq_raw_write(struct store *st, const char *table, int ncols, const char *const *cols,
+			const char *const *vals, size_t nrows, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	struct sb b = {0};
+	int rc = -1, src;
+
+	if (ready(s, err) || raw_known(s, table, err))
+		return -1;
+	if (!s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "raw_write needs an open transaction");
+	/* org units may come before their parents: references are counted and checked at COMMIT */
+	if (exec(s, "PRAGMA defer_foreign_keys = ON", err))
+		return -1;
+	sb_add(&b, "INSERT INTO \"%s\" (", table);
+	for (int c = 0; c < ncols; c++)
+		sb_add(&b, "%s\"%s\"", c ? ", " : "", cols[c]);
+	sb_add(&b, ") VALUES (");
+	for (int c = 0; c < ncols; c++)
+		sb_add(&b, "%s?", c ? ", " : "");
+	sb_add(&b, ")");
+	if (b.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(s->db, b.p, -1, &q, NULL) != SQLITE_OK) {
+		err_set(err, ERR_INVALID, NULL, "cannot write %s: %s", table, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	/* text into each column: its affinity makes integers and reals of the canonical forms */
+	for (size_t r = 0; r < nrows; r++) {
+		sqlite3_reset(q);
+		for (int c = 0; c < ncols; c++) {
+			const char *v = vals[r * (size_t)ncols + (size_t)c];
+
+			if (v)
+				sqlite3_bind_text(q, c + 1, v, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(q, c + 1);
+		}
+		if ((src = sqlite3_step(q)) != SQLITE_DONE) {
+			sq_fail(s, src, err, "writing a table");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	free(b.p);
+	return rc;
+}
+
 static void sq_close(struct store *st)
 {
 	struct store_sqlite *s = SQ(st);
@@ -1680,6 +1846,9 @@ static const struct store_ops sqlite_ops = {
 	.bulk_mode = sq_bulk_mode,
 	.bulk_insert = sq_bulk_insert,
 	.counts = sq_counts,
+	.raw_tables = sq_raw_tables,
+	.raw_read = sq_raw_read,
+	.raw_write = sq_raw_write,
 	.close = sq_close,
 };
 
