@@ -345,4 +345,154 @@ static const char m4[] =
 	LOG_TRIGGER("plant_site", "pcmt_log_unit")
 	LOG_TRIGGER("communication_activity", "pcmt_log_unit");
 
-const char *const pg_migrations[] = {m1, m2, m3, m4, NULL};
+/* m5: scale-out readiness (docs/deployment.md). Every table gets province_code, the code of the
+ * province its row belongs to, with the same meaning as in sqlite_schema.c m5, maintained by
+ * BEFORE triggers (a value given on insert is kept: pcmt copy brings it along). The tables that grow
+ * with the country -- persons, their records, and the operations records -- are keyed by
+ * (id, province_code), and a person's records reference (person_id, province_code) ON UPDATE
+ * CASCADE: distributing them by province (Citus create_distributed_table(..., 'province_code'))
+ * then co-locates a person with every record of theirs, and splitting the database per province is
+ * a WHERE clause. Org units, facilities, plans, targets, custom indicators, the rulebook and
+ * succession links stay keyed by id: they are small and every province reads them (reference
+ * tables). A person who moves to another province takes their records along through the cascade;
+ * a unit moved to another province takes everything under it (org_unit_moved). */
+#define PROV_COL(t) "ALTER TABLE " t " ADD COLUMN province_code " TXT " NOT NULL DEFAULT '';" \
+	"CREATE INDEX " t "_province ON " t "(province_code, id);"
+#define PROV_COL_NOID(t) "ALTER TABLE " t " ADD COLUMN province_code " TXT " NOT NULL DEFAULT '';" \
+	"CREATE INDEX " t "_province ON " t "(province_code);"
+#define PROV_TRIGGER(t, fn, cols) \
+	"CREATE TRIGGER " t "_province BEFORE INSERT OR UPDATE OF " cols " ON " t " FOR EACH ROW EXECUTE FUNCTION " fn "();"
+/* the body of a BEFORE trigger function setting NEW.province_code to expr (kept when given on insert) */
+#define PROV_FN(name, expr) \
+	"CREATE FUNCTION " name "() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN" \
+	"  IF TG_OP = 'INSERT' AND NEW.province_code <> '' THEN RETURN NEW; END IF;" \
+	"  NEW.province_code := " expr "; RETURN NEW; END $f$;"
+/* key a table by (id, province_code) */
+#define PROV_KEY(t) "ALTER TABLE " t " DROP CONSTRAINT " t "_pkey, ADD PRIMARY KEY (id, province_code);"
+#define EVENT_FK(t) "ALTER TABLE " t " DROP CONSTRAINT " t "_person_id_fkey;"
+#define EVENT_REF(t) "ALTER TABLE " t " ADD CONSTRAINT " t "_person_fkey FOREIGN KEY (person_id, province_code)" \
+	" REFERENCES person (id, province_code) ON UPDATE CASCADE;"
+#define EVENT_FILL(t) "UPDATE " t " SET province_code = pcmt_person_province(person_id);"
+#define OU_FILL(t) "UPDATE " t " SET province_code = pcmt_ou_province(ou_id);"
+
+static const char m5[] =
+	/* the fill below changes no fact a live snapshot holds: not logged (and no trigger event may
+	 * be pending when the keys are altered) */
+	"SET LOCAL pcmt.bulk = 'on';"
+	PROV_COL("org_unit")
+	"CREATE INDEX org_unit_kind ON org_unit(kind);"
+	PROV_COL_NOID("org_unit_link")
+	PROV_COL_NOID("rule")
+	PROV_COL("custom_indicator")
+	PROV_COL("plan")
+	PROV_COL("plan_target")
+	PROV_COL("facility")
+	PROV_COL("person")
+	PROV_COL("classification")
+	PROV_COL("determination")
+	PROV_COL("mgmt_record")
+	PROV_COL("drug_test")
+	PROV_COL("treatment")
+	PROV_COL("support")
+	PROV_COL("ou_population")
+	PROV_COL("hotspot")
+	PROV_COL("drug_case")
+	PROV_COL("plant_site")
+	PROV_COL("communication_activity")
+	/* fill, parents before children */
+	"CREATE FUNCTION pcmt_ou_province(ou bigint) RETURNS text LANGUAGE sql STABLE AS"
+	" $f$ SELECT coalesce((SELECT province_code FROM org_unit WHERE id = ou), '') $f$;"
+	"CREATE FUNCTION pcmt_person_province(pid bigint) RETURNS text LANGUAGE sql STABLE AS"
+	" $f$ SELECT coalesce((SELECT province_code FROM person WHERE id = pid), '') $f$;"
+	"UPDATE org_unit u SET province_code = coalesce((SELECT p.code FROM org_unit p WHERE p.kind = 'province'"
+	"  AND p.path <> '' AND starts_with(u.path, p.path)), '');"
+	"UPDATE org_unit_link SET province_code = pcmt_ou_province(from_id);"
+	OU_FILL("facility") OU_FILL("ou_population") OU_FILL("hotspot") OU_FILL("drug_case") OU_FILL("plant_site")
+	OU_FILL("communication_activity")
+	"UPDATE plan SET province_code = pcmt_ou_province(scope_ou);"
+	"UPDATE plan_target t SET province_code = CASE WHEN t.scope_ou IS NOT NULL THEN pcmt_ou_province(t.scope_ou)"
+	"  ELSE coalesce((SELECT pl.province_code FROM plan pl WHERE pl.id = t.plan_id), '') END;"
+	"UPDATE person SET province_code = pcmt_ou_province(residence_ou);"
+	EVENT_FILL("classification") EVENT_FILL("determination") EVENT_FILL("mgmt_record") EVENT_FILL("drug_test")
+	EVENT_FILL("treatment") EVENT_FILL("support")
+	/* keys: person-level and operations tables by (id, province_code) */
+	EVENT_FK("classification") EVENT_FK("determination") EVENT_FK("mgmt_record") EVENT_FK("drug_test")
+	EVENT_FK("treatment") EVENT_FK("support")
+	PROV_KEY("person")
+	PROV_KEY("classification") PROV_KEY("determination") PROV_KEY("mgmt_record") PROV_KEY("treatment")
+	PROV_KEY("support")
+	"ALTER TABLE drug_test DROP CONSTRAINT drug_test_pkey, ADD PRIMARY KEY (id, test_date, province_code);"
+	EVENT_REF("classification") EVENT_REF("determination") EVENT_REF("mgmt_record") EVENT_REF("drug_test")
+	EVENT_REF("treatment") EVENT_REF("support")
+	PROV_KEY("ou_population") PROV_KEY("hotspot") PROV_KEY("drug_case") PROV_KEY("plant_site")
+	PROV_KEY("communication_activity")
+	"ALTER TABLE ou_population DROP CONSTRAINT ou_population_ou_id_year_key,"
+	" ADD CONSTRAINT ou_population_ou_id_year_key UNIQUE (ou_id, year, province_code);"
+	/* maintenance */
+	PROV_FN("pcmt_prov_unit", "CASE WHEN NEW.kind = 'province' THEN NEW.code ELSE pcmt_ou_province(NEW.parent_id) END")
+	PROV_FN("pcmt_prov_ou_id", "pcmt_ou_province(NEW.ou_id)")
+	PROV_FN("pcmt_prov_residence", "pcmt_ou_province(NEW.residence_ou)")
+	PROV_FN("pcmt_prov_event", "pcmt_person_province(NEW.person_id)")
+	PROV_FN("pcmt_prov_plan", "pcmt_ou_province(NEW.scope_ou)")
+	PROV_FN("pcmt_prov_target", "CASE WHEN NEW.scope_ou IS NOT NULL THEN pcmt_ou_province(NEW.scope_ou)"
+				    " ELSE coalesce((SELECT pl.province_code FROM plan pl WHERE pl.id = NEW.plan_id), '') END")
+	PROV_FN("pcmt_prov_link", "pcmt_ou_province(NEW.from_id)")
+	PROV_TRIGGER("org_unit", "pcmt_prov_unit", "parent_id, kind, code")
+	PROV_TRIGGER("org_unit_link", "pcmt_prov_link", "from_id")
+	PROV_TRIGGER("facility", "pcmt_prov_ou_id", "ou_id")
+	PROV_TRIGGER("ou_population", "pcmt_prov_ou_id", "ou_id")
+	PROV_TRIGGER("hotspot", "pcmt_prov_ou_id", "ou_id")
+	PROV_TRIGGER("drug_case", "pcmt_prov_ou_id", "ou_id")
+	PROV_TRIGGER("plant_site", "pcmt_prov_ou_id", "ou_id")
+	PROV_TRIGGER("communication_activity", "pcmt_prov_ou_id", "ou_id")
+	PROV_TRIGGER("plan", "pcmt_prov_plan", "scope_ou")
+	PROV_TRIGGER("plan_target", "pcmt_prov_target", "scope_ou, plan_id")
+	PROV_TRIGGER("person", "pcmt_prov_residence", "residence_ou")
+	PROV_TRIGGER("classification", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("determination", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("mgmt_record", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("drug_test", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("treatment", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("support", "pcmt_prov_event", "person_id")
+	/* a plan's province carries to its targets without a scope of their own */
+	"CREATE FUNCTION pcmt_plan_moved() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN"
+	"  UPDATE plan_target SET province_code = NEW.province_code WHERE plan_id = NEW.id AND scope_ou IS NULL"
+	"   AND province_code IS DISTINCT FROM NEW.province_code;"
+	"  RETURN NULL; END $f$;"
+	"CREATE TRIGGER plan_moved AFTER UPDATE ON plan FOR EACH ROW"
+	" WHEN (OLD.province_code IS DISTINCT FROM NEW.province_code) EXECUTE FUNCTION pcmt_plan_moved();"
+	/* a unit's province carries to everything under it (a person's records follow by cascade).
+	 * AFTER UPDATE, not UPDATE OF province_code: the column changes in a BEFORE trigger, and OF
+	 * looks only at the statement's SET list. */
+	"CREATE FUNCTION pcmt_org_unit_moved() RETURNS trigger LANGUAGE plpgsql AS $f$"
+	"DECLARE lo text := NEW.path; hi text := left(NEW.path, -1) || '0'; p text := NEW.province_code;"
+	"BEGIN"
+	"  IF lo = '' THEN RETURN NULL; END IF;"
+	"  UPDATE org_unit SET province_code = p WHERE path >= lo AND path < hi AND id <> NEW.id AND kind <> 'province'"
+	"   AND province_code IS DISTINCT FROM p;"
+	"  UPDATE person SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND residence_ou IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE facility SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND ou_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE ou_population SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND ou_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE hotspot SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND ou_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE drug_case SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND ou_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE plant_site SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND ou_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE communication_activity SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND ou_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE plan SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND scope_ou IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE plan_target SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND scope_ou IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  UPDATE org_unit_link SET province_code = p WHERE province_code IS DISTINCT FROM p"
+	"   AND from_id IN (SELECT id FROM org_unit WHERE path >= lo AND path < hi);"
+	"  RETURN NULL;"
+	"END $f$;"
+	"CREATE TRIGGER org_unit_moved AFTER UPDATE ON org_unit FOR EACH ROW"
+	" WHEN (OLD.province_code IS DISTINCT FROM NEW.province_code) EXECUTE FUNCTION pcmt_org_unit_moved();";
+
+const char *const pg_migrations[] = {m1, m2, m3, m4, m5, NULL};

@@ -347,4 +347,115 @@ static const char m4[] =
 	"CREATE TRIGGER communication_activity_au AFTER UPDATE ON communication_activity BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'communication_activity'); END;"
 	"CREATE TRIGGER communication_activity_ad AFTER DELETE ON communication_activity BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'communication_activity'); END;";
 
-const char *const sqlite_migrations[] = {m1, m2, m3, m4, NULL};
+/* m5: scale-out readiness. Every table carries the code of the province its row belongs to
+ * (docs/deployment.md): an org unit its province's code ('' for the nation), a person the province
+ * of residence, a person's records their person's, facilities and operations records their org
+ * unit's, plans their scope's, targets their scope's or else their plan's; rules and custom
+ * indicators are national (''). PostgreSQL keys its person-level and operations tables by it
+ * (pg_schema.c m5), ready to be distributed by province; here it is a column kept right by the
+ * triggers below, so that either backend can be split or copied into the other. A unit's province
+ * changing (a district moved to another province) carries over to everything under it, found by
+ * path, in one trigger (SQLite does not let a trigger fire itself again). */
+#define OU_PROV(col) "coalesce((SELECT o.province_code FROM org_unit o WHERE o.id = " col "), '')"
+#define PERSON_PROV(col) "coalesce((SELECT p.province_code FROM person p WHERE p.id = " col "), '')"
+#define UNIT_PROV "CASE WHEN NEW.kind = 'province' THEN NEW.code ELSE " OU_PROV("NEW.parent_id") " END"
+#define SUBTREE "(SELECT s.id FROM org_unit s WHERE substr(s.path, 1, length(NEW.path)) = NEW.path)"
+/* sets table's province_code from expr for the row NEW.id, when it differs */
+#define PROV_SET(t, expr) \
+	"UPDATE " t " SET province_code = " expr " WHERE id = NEW.id AND province_code IS NOT " expr ";"
+#define PROV_TRIGGERS(t, cols, expr) \
+	"CREATE TRIGGER " t "_prov_ai AFTER INSERT ON " t " BEGIN " PROV_SET(t, expr) " END;" \
+	"CREATE TRIGGER " t "_prov_au AFTER UPDATE OF " cols " ON " t " BEGIN " PROV_SET(t, expr) " END;"
+#define ADD_PROV(t) "ALTER TABLE " t " ADD COLUMN province_code TEXT NOT NULL DEFAULT '';" \
+	"CREATE INDEX " t "_province ON " t "(province_code, id);"
+#define ADD_PROV_NOID(t) "ALTER TABLE " t " ADD COLUMN province_code TEXT NOT NULL DEFAULT '';" \
+	"CREATE INDEX " t "_province ON " t "(province_code);"
+#define EVENT_PROV(t) ADD_PROV(t) PROV_TRIGGERS(t, "person_id", PERSON_PROV("NEW.person_id"))
+#define OU_TABLE_PROV(t) ADD_PROV(t) PROV_TRIGGERS(t, "ou_id", OU_PROV("NEW.ou_id"))
+#define TARGET_PROV \
+	"CASE WHEN NEW.scope_ou IS NOT NULL THEN " OU_PROV("NEW.scope_ou") \
+	" ELSE coalesce((SELECT pl.province_code FROM plan pl WHERE pl.id = NEW.plan_id), '') END"
+
+/* Fills province_code where it is still '' (after the columns are added, and after a bulk load,
+ * which runs without triggers), parents before children. */
+#define PROVINCE_FILL \
+	"UPDATE org_unit SET province_code = coalesce((SELECT p.code FROM org_unit p WHERE p.kind = 'province'" \
+	"  AND p.path <> '' AND substr(org_unit.path, 1, length(p.path)) = p.path), '') WHERE province_code = '';" \
+	"UPDATE org_unit_link SET province_code = " OU_PROV("org_unit_link.from_id") " WHERE province_code = '';" \
+	"UPDATE facility SET province_code = " OU_PROV("facility.ou_id") " WHERE province_code = '';" \
+	"UPDATE ou_population SET province_code = " OU_PROV("ou_population.ou_id") " WHERE province_code = '';" \
+	"UPDATE hotspot SET province_code = " OU_PROV("hotspot.ou_id") " WHERE province_code = '';" \
+	"UPDATE drug_case SET province_code = " OU_PROV("drug_case.ou_id") " WHERE province_code = '';" \
+	"UPDATE plant_site SET province_code = " OU_PROV("plant_site.ou_id") " WHERE province_code = '';" \
+	"UPDATE communication_activity SET province_code = " OU_PROV("communication_activity.ou_id") " WHERE province_code = '';" \
+	"UPDATE plan SET province_code = " OU_PROV("plan.scope_ou") " WHERE province_code = '';" \
+	"UPDATE plan_target SET province_code = CASE WHEN plan_target.scope_ou IS NOT NULL THEN " OU_PROV("plan_target.scope_ou") \
+	"  ELSE coalesce((SELECT pl.province_code FROM plan pl WHERE pl.id = plan_target.plan_id), '') END WHERE province_code = '';" \
+	"UPDATE person SET province_code = " OU_PROV("person.residence_ou") " WHERE province_code = '';" \
+	"UPDATE classification SET province_code = " PERSON_PROV("classification.person_id") " WHERE province_code = '';" \
+	"UPDATE determination SET province_code = " PERSON_PROV("determination.person_id") " WHERE province_code = '';" \
+	"UPDATE mgmt_record SET province_code = " PERSON_PROV("mgmt_record.person_id") " WHERE province_code = '';" \
+	"UPDATE drug_test SET province_code = " PERSON_PROV("drug_test.person_id") " WHERE province_code = '';" \
+	"UPDATE treatment SET province_code = " PERSON_PROV("treatment.person_id") " WHERE province_code = '';" \
+	"UPDATE support SET province_code = " PERSON_PROV("support.person_id") " WHERE province_code = '';"
+
+static const char m5[] =
+	ADD_PROV("org_unit")
+	"CREATE INDEX org_unit_kind ON org_unit(kind);"
+	ADD_PROV_NOID("org_unit_link")
+	ADD_PROV_NOID("rule")
+	ADD_PROV("custom_indicator")
+	ADD_PROV("plan")
+	ADD_PROV("plan_target")
+	ADD_PROV("person")
+	EVENT_PROV("classification")
+	EVENT_PROV("determination")
+	EVENT_PROV("mgmt_record")
+	EVENT_PROV("drug_test")
+	EVENT_PROV("treatment")
+	EVENT_PROV("support")
+	OU_TABLE_PROV("facility")
+	OU_TABLE_PROV("ou_population")
+	OU_TABLE_PROV("hotspot")
+	OU_TABLE_PROV("drug_case")
+	OU_TABLE_PROV("plant_site")
+	OU_TABLE_PROV("communication_activity")
+	PROV_TRIGGERS("person", "residence_ou", OU_PROV("NEW.residence_ou"))
+	PROV_TRIGGERS("plan", "scope_ou", OU_PROV("NEW.scope_ou"))
+	PROV_TRIGGERS("plan_target", "scope_ou, plan_id", TARGET_PROV)
+	"CREATE TRIGGER org_unit_link_prov_ai AFTER INSERT ON org_unit_link BEGIN"
+	"  UPDATE org_unit_link SET province_code = " OU_PROV("NEW.from_id")
+	"  WHERE from_id = NEW.from_id AND to_id = NEW.to_id AND province_code IS NOT " OU_PROV("NEW.from_id") "; END;"
+	PROV_TRIGGERS("org_unit", "parent_id, kind, code", UNIT_PROV)
+	/* a person's province moves their records with them */
+	"CREATE TRIGGER person_prov_moved AFTER UPDATE OF province_code ON person"
+	" WHEN OLD.province_code IS NOT NEW.province_code BEGIN"
+	"  UPDATE classification SET province_code = NEW.province_code WHERE person_id = NEW.id;"
+	"  UPDATE determination SET province_code = NEW.province_code WHERE person_id = NEW.id;"
+	"  UPDATE mgmt_record SET province_code = NEW.province_code WHERE person_id = NEW.id;"
+	"  UPDATE drug_test SET province_code = NEW.province_code WHERE person_id = NEW.id;"
+	"  UPDATE treatment SET province_code = NEW.province_code WHERE person_id = NEW.id;"
+	"  UPDATE support SET province_code = NEW.province_code WHERE person_id = NEW.id; END;"
+	"CREATE TRIGGER plan_prov_moved AFTER UPDATE OF province_code ON plan"
+	" WHEN OLD.province_code IS NOT NEW.province_code BEGIN"
+	"  UPDATE plan_target SET province_code = NEW.province_code WHERE plan_id = NEW.id AND scope_ou IS NULL; END;"
+	/* a unit's province moves everything under it */
+	"CREATE TRIGGER org_unit_prov_moved AFTER UPDATE OF province_code ON org_unit"
+	" WHEN OLD.province_code IS NOT NEW.province_code AND NEW.path <> '' BEGIN"
+	"  UPDATE org_unit SET province_code = NEW.province_code"
+	"   WHERE substr(path, 1, length(NEW.path)) = NEW.path AND id <> NEW.id AND kind <> 'province';"
+	"  UPDATE person SET province_code = NEW.province_code WHERE residence_ou IN " SUBTREE ";"
+	"  UPDATE facility SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
+	"  UPDATE ou_population SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
+	"  UPDATE hotspot SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
+	"  UPDATE drug_case SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
+	"  UPDATE plant_site SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
+	"  UPDATE communication_activity SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
+	"  UPDATE plan SET province_code = NEW.province_code WHERE scope_ou IN " SUBTREE ";"
+	"  UPDATE plan_target SET province_code = NEW.province_code WHERE scope_ou IN " SUBTREE ";"
+	"  UPDATE org_unit_link SET province_code = NEW.province_code WHERE from_id IN " SUBTREE "; END;"
+	PROVINCE_FILL;
+
+const char sqlite_province_fill[] = PROVINCE_FILL;
+
+const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, NULL};

@@ -3,5 +3,7 @@
 #define PCMT_SQLITE_SCHEMA_H
 
 extern const char *const sqlite_migrations[]; /* NULL-terminated */
+/* Sets every province_code still '' (m5): run after a bulk load, which goes without triggers. */
+extern const char sqlite_province_fill[];
 
 #endif

@@ -1580,8 +1580,10 @@ static int sq_bulk_mode(struct store *st, int on, struct pcmt_err *err)
 			}
 		}
 	} else {
-		rc = 0;
-		if (sqlite3_prepare_v2(s->db, "SELECT sql FROM bulk_saved_trigger", -1, &q, NULL) == SQLITE_OK)
+		/* province codes the dropped triggers did not set, before the triggers (and their change
+		 * logging) come back */
+		rc = exec(s, sqlite_province_fill, err);
+		if (rc == 0 && sqlite3_prepare_v2(s->db, "SELECT sql FROM bulk_saved_trigger", -1, &q, NULL) == SQLITE_OK)
 			while (rc == 0 && sqlite3_step(q) == SQLITE_ROW)
 				rc = exec(s, col_text(q, 0), err);
 		sqlite3_finalize(q);
