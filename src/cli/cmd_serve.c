@@ -15,10 +15,11 @@ static const char usage[] =
 	"usage: pcmt serve [--db URL] [--port N] [--bind ADDR] [--threads N] [--web DIR] [--port-file FILE]\n\n"
 	"Brings the database's schema up to date, then serves the JSON API under /api/v1 and the web UI\n"
 	"until interrupted (SIGINT or SIGTERM).\n\n"
-	"  --db URL          database: FILE or sqlite:FILE (default $PCMT_DB, else pcmt.db)\n"
+	"  --db URL          database: FILE, sqlite:FILE or postgresql://... (default $PCMT_DB, else pcmt.db)\n"
 	"  --port N          TCP port (default 8080; 0 picks a free port)\n"
 	"  --bind ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)\n"
-	"  --threads N       worker threads and database handles (default 2 x CPUs)\n"
+	"  --threads N       worker threads and database handles, on PostgreSQL each a connection\n"
+	"                    (default 2 x CPUs)\n"
 	"  --web DIR         static files for non-API paths (default " PCMT_SOURCE_DIR "/web)\n"
 	"  --port-file FILE  write the bound port to FILE once listening (for scripts and tests)\n";
 
