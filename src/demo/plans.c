@@ -1,7 +1,7 @@
 /* plans.c: the seeds' plans and targets for the demo (plans.h). Each target carries the sentence of the
- * seed it implements; targets whose records pcmt does not hold yet (cases, communication, plants,
- * hotspots, equipment) are loaded too, under the codes reserved in ind_pending[], and answer no_data
- * until the operations registry supplies their measures. */
+ * seed it implements; those on cases, communication, plants and hotspots read the operations
+ * registry's measures (demo/operations.c writes the data), and the equipment of border units, which
+ * pcmt does not record, stays under its code reserved in ind_pending[] and answers no_data. */
 #include "demo/plans.h"
 
 #include <stdio.h>

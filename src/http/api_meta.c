@@ -2,13 +2,16 @@
  * forms and import tools are generated from the same declarations the server validates with. */
 #include <stdio.h>
 
+#include "domain/operations.h"
 #include "domain/plan.h"
 #include "http/http.h"
 
 static const struct enum_def *const enums[] = {
 	&en_ou_kind, &en_sex, &en_facility_kind, &en_classification, &en_det_result, &en_substance_group,
 	&en_record_kind, &en_record_close, &en_test_kind, &en_test_result, &en_substance,
-	&en_treatment_kind, &en_treatment_outcome, &en_support_kind, &en_employment, &en_target_cmp, &en_target_unit, &en_period_kind, NULL};
+	&en_treatment_kind, &en_treatment_outcome, &en_support_kind, &en_employment, &en_target_cmp, &en_target_unit, &en_period_kind,
+	&en_hotspot_kind, &en_hotspot_status, &en_venue_kind, &en_case_force, &en_case_route, &en_seized_substance,
+	&en_seized_unit, &en_case_stage, &en_plant_kind, &en_comm_form, &en_comm_audience, NULL};
 
 static json_t *enum_json(const struct enum_def *en)
 {
