@@ -458,4 +458,21 @@ static const char m5[] =
 
 const char sqlite_province_fill[] = PROVINCE_FILL;
 
+const struct sqlite_province_src sqlite_province_src[] = {
+	{"person", "residence_ou", "org_unit"},
+	{"classification", "person_id", "person"},
+	{"determination", "person_id", "person"},
+	{"mgmt_record", "person_id", "person"},
+	{"drug_test", "person_id", "person"},
+	{"treatment", "person_id", "person"},
+	{"support", "person_id", "person"},
+	{"facility", "ou_id", "org_unit"},
+	{"ou_population", "ou_id", "org_unit"},
+	{"hotspot", "ou_id", "org_unit"},
+	{"drug_case", "ou_id", "org_unit"},
+	{"plant_site", "ou_id", "org_unit"},
+	{"communication_activity", "ou_id", "org_unit"},
+	{"plan", "scope_ou", "org_unit"},
+	{NULL, NULL, NULL}};
+
 const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, NULL};

@@ -13,7 +13,7 @@
 #include "store/store.h"
 #include "util/date.h"
 
-enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
+enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_N };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256 };
 
 struct store_sqlite {
@@ -1596,6 +1596,36 @@ static int sq_bulk_mode(struct store *st, int on, struct pcmt_err *err)
 	return auto_end(s, mine, rc, err);
 }
 
+/* The bulk path's INSERT: ST_INSERT's, plus the row's province_code looked up from the row it
+ * inherits it from (sqlite_province_src), since the triggers that set it are off during bulk loads
+ * and filling it afterwards would rewrite every row. */
+static int bulk_statement(struct store_sqlite *s, int ix, struct pcmt_err *err)
+{
+	const struct entity_def *e = ent_all[ix];
+	const struct sqlite_province_src *src = NULL;
+	struct sb b = {0};
+	int rc, col = -1;
+
+	for (int i = 0; sqlite_province_src[i].table; i++)
+		if (!strcmp(sqlite_province_src[i].table, e->table))
+			src = &sqlite_province_src[i];
+	for (int f = 0; src && f < e->nfields; f++)
+		if (!strcmp(e->fields[f].name, src->col))
+			col = f + 1;
+	sb_add(&b, "INSERT INTO %s (", e->table);
+	for (int i = 0; i < e->nfields; i++)
+		sb_add(&b, "%s, ", e->fields[i].name);
+	sb_add(&b, "created_at, updated_at%s) VALUES (", col > 0 ? ", province_code" : "");
+	for (int i = 0; i < e->nfields + 2; i++)
+		sb_add(&b, "%s?%d", i ? ", " : "", i + 1);
+	if (col > 0)
+		sb_add(&b, ", coalesce((SELECT x.province_code FROM %s x WHERE x.id = ?%d), '')", src->from, col);
+	sb_add(&b, ")");
+	rc = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->st[ix][ST_BULK], err);
+	free(b.p);
+	return rc;
+}
+
 static int sq_bulk_insert(struct store *st, const struct entity_def *e, const struct bulk_val *vals, size_t n,
 			  int64_t *first_id, struct pcmt_err *err)
 {
@@ -1609,7 +1639,9 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 		return -1;
 	if (!s->in_tx)
 		return err_set(err, ERR_INTERNAL, NULL, "bulk_insert needs an open transaction");
-	q = s->st[ix][ST_INSERT];
+	if (!s->st[ix][ST_BULK] && bulk_statement(s, ix, err))
+		return -1;
+	q = s->st[ix][ST_BULK];
 	date_now_iso(now);
 	for (size_t r = 0; r < n; r++) {
 		const struct bulk_val *v = vals + r * (size_t)nf;
