@@ -78,7 +78,7 @@ static int put(struct ogen *g, const struct entity_def *e, json_t *in)
 	else if (strlen(g->err->message) < 150) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "%s", g->err->message);
+		snprintf(msg, sizeof(msg), "%.150s", g->err->message);
 		snprintf(g->err->message, sizeof(g->err->message), "demo %.40s: %s", e->name, msg);
 	}
 	json_decref(in);
@@ -275,12 +275,13 @@ static int hotspot(struct ogen *g, struct rng *r, int ci, int kind, int32_t d0, 
 	static const char *const kinds[] = {"use_venue", "retail_point", "complex_area"};
 	const struct ocommune *c = &g->c[ci];
 	int urban = c->ward || g->d[c->d].urban;
-	json_t *h = json_array(), *rec;
+	json_t *h, *rec;
 	char addr[300];
 	int32_t t1 = DATE_NONE, t2 = DATE_NONE;
 
 	if (d0 > g->T)
 		return 0;
+	h = json_array();
 	json_array_append_new(h, json_pack("{s:s, s:o}", "status", "active", "date", jdate(d0)));
 	if (life > 0) {
 		if (rng_chance(r, 350))

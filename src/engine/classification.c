@@ -74,10 +74,11 @@ static json_t *type_json(const struct cx_params *p, const struct cx_result *r, i
 	json_t *crits = json_array(), *o;
 
 	for (int c = 0; c < CXC_N; c++) {
-		json_t *thr = json_array(), *j;
+		json_t *thr, *j;
 
 		if (ty->st[c] == CXS_NOT_APPLICABLE)
 			continue;
+		thr = json_array();
 		for (int k = 0; k < 2; k++)
 			if (cx_thr_code(t, (enum cx_crit)c, k))
 				json_array_append_new(thr, rule_ref(p->thr[t][c][k], cx_thr_code(t, (enum cx_crit)c, k)));

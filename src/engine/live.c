@@ -158,8 +158,9 @@ int live_sync(struct live *lv, struct store *s, struct pcmt_err *err)
 	}
 	if (c.oper && !(oper = load_oper(s, err)))
 		goto out;
-	/* each person once, read outside the lock, then swapped in */
-	qsort(c.ids, c.n, sizeof(*c.ids), cmp_id);
+	/* each person once, read outside the lock, then swapped in (none when only operations changed) */
+	if (c.n)
+		qsort(c.ids, c.n, sizeof(*c.ids), cmp_id);
 	{
 		size_t k = 0;
 
