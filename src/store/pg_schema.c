@@ -356,10 +356,8 @@ static const char m4[] =
  * succession links stay keyed by id: they are small and every province reads them (reference
  * tables). A person who moves to another province takes their records along through the cascade;
  * a unit moved to another province takes everything under it (org_unit_moved). */
-#define PROV_COL(t) "ALTER TABLE " t " ADD COLUMN province_code " TXT " NOT NULL DEFAULT '';" \
-	"CREATE INDEX " t "_province ON " t "(province_code, id);"
-#define PROV_COL_NOID(t) "ALTER TABLE " t " ADD COLUMN province_code " TXT " NOT NULL DEFAULT '';" \
-	"CREATE INDEX " t "_province ON " t "(province_code);"
+#define PROV_COL(t) "ALTER TABLE " t " ADD COLUMN province_code " TXT " NOT NULL DEFAULT '';"
+#define PROV_IDX(t) "CREATE INDEX " t "_province ON " t "(province_code, id);"
 #define PROV_TRIGGER(t, fn, cols) \
 	"CREATE TRIGGER " t "_province BEFORE INSERT OR UPDATE OF " cols " ON " t " FOR EACH ROW EXECUTE FUNCTION " fn "();"
 /* the body of a BEFORE trigger function setting NEW.province_code to expr (kept when given on insert) */
@@ -380,9 +378,8 @@ static const char m5[] =
 	 * be pending when the keys are altered) */
 	"SET LOCAL pcmt.bulk = 'on';"
 	PROV_COL("org_unit")
-	"CREATE INDEX org_unit_kind ON org_unit(kind);"
-	PROV_COL_NOID("org_unit_link")
-	PROV_COL_NOID("rule")
+	PROV_COL("org_unit_link")
+	PROV_COL("rule")
 	PROV_COL("custom_indicator")
 	PROV_COL("plan")
 	PROV_COL("plan_target")
@@ -415,6 +412,15 @@ static const char m5[] =
 	"UPDATE person SET province_code = pcmt_ou_province(residence_ou);"
 	EVENT_FILL("classification") EVENT_FILL("determination") EVENT_FILL("mgmt_record") EVENT_FILL("drug_test")
 	EVENT_FILL("treatment") EVENT_FILL("support")
+	/* indexes after the fill */
+	PROV_IDX("org_unit")
+	"CREATE INDEX org_unit_kind ON org_unit(kind);"
+	"CREATE INDEX org_unit_link_province ON org_unit_link(province_code);"
+	"CREATE INDEX rule_province ON rule(province_code);"
+	PROV_IDX("custom_indicator") PROV_IDX("plan") PROV_IDX("plan_target") PROV_IDX("facility") PROV_IDX("person")
+	PROV_IDX("classification") PROV_IDX("determination") PROV_IDX("mgmt_record") PROV_IDX("drug_test")
+	PROV_IDX("treatment") PROV_IDX("support") PROV_IDX("ou_population") PROV_IDX("hotspot") PROV_IDX("drug_case")
+	PROV_IDX("plant_site") PROV_IDX("communication_activity")
 	/* keys: person-level and operations tables by (id, province_code) */
 	EVENT_FK("classification") EVENT_FK("determination") EVENT_FK("mgmt_record") EVENT_FK("drug_test")
 	EVENT_FK("treatment") EVENT_FK("support")

@@ -366,12 +366,17 @@ static const char m4[] =
 #define PROV_TRIGGERS(t, cols, expr) \
 	"CREATE TRIGGER " t "_prov_ai AFTER INSERT ON " t " BEGIN " PROV_SET(t, expr) " END;" \
 	"CREATE TRIGGER " t "_prov_au AFTER UPDATE OF " cols " ON " t " BEGIN " PROV_SET(t, expr) " END;"
-#define ADD_PROV(t) "ALTER TABLE " t " ADD COLUMN province_code TEXT NOT NULL DEFAULT '';" \
-	"CREATE INDEX " t "_province ON " t "(province_code, id);"
-#define ADD_PROV_NOID(t) "ALTER TABLE " t " ADD COLUMN province_code TEXT NOT NULL DEFAULT '';" \
-	"CREATE INDEX " t "_province ON " t "(province_code);"
-#define EVENT_PROV(t) ADD_PROV(t) PROV_TRIGGERS(t, "person_id", PERSON_PROV("NEW.person_id"))
-#define OU_TABLE_PROV(t) ADD_PROV(t) PROV_TRIGGERS(t, "ou_id", OU_PROV("NEW.ou_id"))
+#define ADD_COL(t) "ALTER TABLE " t " ADD COLUMN province_code TEXT NOT NULL DEFAULT '';"
+#define PROV_INDEX(t) "CREATE INDEX " t "_province ON " t "(province_code, id);"
+/* the change log's update triggers (m2, m4), dropped while the new column is filled */
+#define AU_DROP(t) "DROP TRIGGER " t "_au;"
+#define AU_EVENT(t) "CREATE TRIGGER " t "_au AFTER UPDATE ON " t " BEGIN INSERT INTO change_log (person_id, tbl)" \
+	" VALUES (NEW.person_id, '" t "'); INSERT INTO change_log (person_id, tbl) SELECT OLD.person_id, '" t "'" \
+	" WHERE OLD.person_id <> NEW.person_id; END;"
+#define AU_UNIT(t) "CREATE TRIGGER " t "_au AFTER UPDATE ON " t " BEGIN INSERT INTO change_log (person_id, tbl)" \
+	" VALUES (0, '" t "'); END;"
+#define EVENT_PROV(t) PROV_INDEX(t) PROV_TRIGGERS(t, "person_id", PERSON_PROV("NEW.person_id"))
+#define OU_TABLE_PROV(t) PROV_INDEX(t) PROV_TRIGGERS(t, "ou_id", OU_PROV("NEW.ou_id"))
 #define TARGET_PROV \
 	"CASE WHEN NEW.scope_ou IS NOT NULL THEN " OU_PROV("NEW.scope_ou") \
 	" ELSE coalesce((SELECT pl.province_code FROM plan pl WHERE pl.id = NEW.plan_id), '') END"
@@ -400,14 +405,32 @@ static const char m4[] =
 	"UPDATE support SET province_code = " PERSON_PROV("support.person_id") " WHERE province_code = '';"
 
 static const char m5[] =
-	ADD_PROV("org_unit")
+	ADD_COL("org_unit") ADD_COL("org_unit_link") ADD_COL("rule") ADD_COL("custom_indicator") ADD_COL("plan")
+	ADD_COL("plan_target") ADD_COL("person") ADD_COL("classification") ADD_COL("determination")
+	ADD_COL("mgmt_record") ADD_COL("drug_test") ADD_COL("treatment") ADD_COL("support") ADD_COL("facility")
+	ADD_COL("ou_population") ADD_COL("hotspot") ADD_COL("drug_case") ADD_COL("plant_site")
+	ADD_COL("communication_activity")
+	/* the fill changes nothing a live snapshot holds: it goes without the change log's update
+	 * triggers (a national database would otherwise log 30 million rows) and before the indexes */
+	AU_DROP("person") AU_DROP("classification") AU_DROP("determination") AU_DROP("mgmt_record")
+	AU_DROP("drug_test") AU_DROP("treatment") AU_DROP("support") AU_DROP("org_unit") AU_DROP("facility")
+	AU_DROP("ou_population") AU_DROP("hotspot") AU_DROP("drug_case") AU_DROP("plant_site")
+	AU_DROP("communication_activity")
+	PROVINCE_FILL
+	"CREATE TRIGGER person_au AFTER UPDATE ON person BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.id, 'person');"
+	" INSERT INTO change_log (person_id, tbl) SELECT OLD.id, 'person' WHERE OLD.id <> NEW.id; END;"
+	AU_EVENT("classification") AU_EVENT("determination") AU_EVENT("mgmt_record") AU_EVENT("drug_test")
+	AU_EVENT("treatment") AU_EVENT("support")
+	AU_UNIT("org_unit") AU_UNIT("facility") AU_UNIT("ou_population") AU_UNIT("hotspot") AU_UNIT("drug_case")
+	AU_UNIT("plant_site") AU_UNIT("communication_activity")
+	PROV_INDEX("org_unit")
 	"CREATE INDEX org_unit_kind ON org_unit(kind);"
-	ADD_PROV_NOID("org_unit_link")
-	ADD_PROV_NOID("rule")
-	ADD_PROV("custom_indicator")
-	ADD_PROV("plan")
-	ADD_PROV("plan_target")
-	ADD_PROV("person")
+	"CREATE INDEX org_unit_link_province ON org_unit_link(province_code);"
+	"CREATE INDEX rule_province ON rule(province_code);"
+	PROV_INDEX("custom_indicator")
+	PROV_INDEX("plan")
+	PROV_INDEX("plan_target")
+	PROV_INDEX("person")
 	EVENT_PROV("classification")
 	EVENT_PROV("determination")
 	EVENT_PROV("mgmt_record")
@@ -453,8 +476,7 @@ static const char m5[] =
 	"  UPDATE communication_activity SET province_code = NEW.province_code WHERE ou_id IN " SUBTREE ";"
 	"  UPDATE plan SET province_code = NEW.province_code WHERE scope_ou IN " SUBTREE ";"
 	"  UPDATE plan_target SET province_code = NEW.province_code WHERE scope_ou IN " SUBTREE ";"
-	"  UPDATE org_unit_link SET province_code = NEW.province_code WHERE from_id IN " SUBTREE "; END;"
-	PROVINCE_FILL;
+	"  UPDATE org_unit_link SET province_code = NEW.province_code WHERE from_id IN " SUBTREE "; END;";
 
 const char sqlite_province_fill[] = PROVINCE_FILL;
 
