@@ -1,5 +1,5 @@
 /* store.h: the one storage interface of pcmt.
- * A backend (store_sqlite.c now, store_pg.c later) fills a struct store_ops and embeds struct store
+ * A backend (store_sqlite.c, store_pg.c) fills a struct store_ops and embeds struct store
  * as the first member of its own state, SQLite-vfs style. Nothing outside a backend file calls its
  * database library. Records cross this interface as jansson objects in the validated form produced
  * by ent_validate() (src/domain/entity.h); the store adds "id", "version", "created_at" and
