@@ -54,6 +54,21 @@ static int write_port_file(const char *path, int port)
 	return 0;
 }
 
+/* The database URL without its password ("postgresql://u:secret@h/db" -> "postgresql://u:***@h/db"):
+ * the start line goes to logs. */
+static void redact_url(const char *url, char *out, size_t cap)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon;
+
+	snprintf(out, cap, "%s", url);
+	if (!scheme)
+		return;
+	at = strchr(scheme + 3, '@');
+	colon = at ? memchr(scheme + 3, ':', (size_t)(at - (scheme + 3))) : NULL;
+	if (colon)
+		snprintf(out, cap, "%.*s:***%s", (int)(colon - url), url, at);
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -64,6 +79,7 @@ static int run(int argc, char **argv)
 	struct http_server_opts o = {NULL, "127.0.0.1", 8080, 0, PCMT_SOURCE_DIR "/web"};
 	const char *db = NULL, *port_file = NULL;
 	struct http_server *srv = NULL;
+	char shown[512];
 	struct pcmt_err err;
 	sigset_t sigs;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -111,10 +127,11 @@ static int run(int argc, char **argv)
 		cli_fail("serve", "cannot write the port file %s", port_file);
 		goto out;
 	}
+	redact_url(o.db_url, shown, sizeof(shown));
 	if (strchr(o.bind, ':'))
-		printf("pcmt: serving %s on http://[%s]:%d\n", o.db_url, o.bind, http_server_port(srv));
+		printf("pcmt: serving %s on http://[%s]:%d\n", shown, o.bind, http_server_port(srv));
 	else
-		printf("pcmt: serving %s on http://%s:%d\n", o.db_url, o.bind, http_server_port(srv));
+		printf("pcmt: serving %s on http://%s:%d\n", shown, o.bind, http_server_port(srv));
 	fflush(stdout);
 	if (sigwait(&sigs, &sig))
 		cli_fail("serve", "sigwait failed");
