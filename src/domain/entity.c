@@ -446,7 +446,8 @@ const struct entity_def ent_support = {
 const struct entity_def *const ent_all[] = {
 	&ent_orgunits, &ent_facilities, &ent_persons, &ent_classifications, &ent_determinations,
 	&ent_records, &ent_tests, &ent_treatments, &ent_support, &ent_plans, &ent_targets, &ent_custom_indicators,
-	&ent_populations, &ent_hotspots, &ent_cases, &ent_plant_sites, &ent_communication, NULL};
+	&ent_populations, &ent_hotspots, &ent_cases, &ent_plant_sites, &ent_communication,
+	&ent_ost_prescriptions, &ent_ost_doses, &ent_ost_stock, &ent_ost_reconciliations, NULL};
 
 /* ---- generic validation --------------------------------------------------------------------- */
 

@@ -120,5 +120,7 @@ extern const struct entity_def ent_orgunits, ent_facilities, ent_persons, ent_cl
 extern const struct entity_def ent_plans, ent_targets, ent_custom_indicators; /* domain/plan.c */
 extern const struct entity_def ent_populations, ent_hotspots, ent_cases, ent_plant_sites,
 	ent_communication; /* domain/operations.c */
+extern const struct entity_def ent_ost_prescriptions, ent_ost_doses, ent_ost_stock,
+	ent_ost_reconciliations; /* domain/ost.c */
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "domain/operations.h"
+#include "domain/ost.h"
 #include "domain/plan.h"
 #include "http/http.h"
 
@@ -11,7 +12,8 @@ static const struct enum_def *const enums[] = {
 	&en_record_kind, &en_record_close, &en_test_kind, &en_test_result, &en_substance,
 	&en_treatment_kind, &en_treatment_outcome, &en_support_kind, &en_employment, &en_target_cmp, &en_target_unit, &en_period_kind,
 	&en_hotspot_kind, &en_hotspot_status, &en_venue_kind, &en_case_force, &en_case_route, &en_seized_substance,
-	&en_seized_unit, &en_case_stage, &en_plant_kind, &en_comm_form, &en_comm_audience, NULL};
+	&en_seized_unit, &en_case_stage, &en_plant_kind, &en_comm_form, &en_comm_audience,
+	&en_ost_medicine, &en_ost_phase, &en_ost_dose_kind, &en_ost_stock_kind, NULL};
 
 static json_t *enum_json(const struct enum_def *en)
 {

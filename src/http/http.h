@@ -99,6 +99,14 @@ int api_drugfree(struct http_req *r);
 int api_indicators(struct http_req *r);
 int api_measures(struct http_req *r);
 int api_classification(struct http_req *r);
+/* api_mat.c: the opioid substitution clinic */
+int api_mat_queue(struct http_req *r);
+int api_mat_stock_day(struct http_req *r);
+int api_mat_prescribe(struct http_req *r);
+int api_mat_dose(struct http_req *r);
+int api_mat_stock_add(struct http_req *r);
+int api_mat_reconcile(struct http_req *r);
+int api_mat_immutable(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {

@@ -24,6 +24,10 @@ static int not_allowed(struct http_req *r)
 			  r->allow ? r->allow : "none");
 }
 
+/* the clinic's records are written through api_mat.c and never changed (docs/ost.md) */
+#define MAT_IMMUTABLE(ent) {"PUT", "/api/v1/" ent "/{id}", api_mat_immutable, 1}, \
+	{"PATCH", "/api/v1/" ent "/{id}", api_mat_immutable, 1}, {"DELETE", "/api/v1/" ent "/{id}", api_mat_immutable, 0}
+
 static const struct route routes[] = {
 	{"GET", "/api/v1/health", api_health, 0},
 	{"GET", "/api/v1/enums", api_enums, 0},
@@ -34,6 +38,16 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/indicators", api_indicators, 0},
 	{"GET", "/api/v1/measures", api_measures, 0},
 	{"GET", "/api/v1/classification", api_classification, 0},
+	{"GET", "/api/v1/mat/queue", api_mat_queue, 0},
+	{"GET", "/api/v1/mat/stock", api_mat_stock_day, 0},
+	{"POST", "/api/v1/prescriptions", api_mat_prescribe, 1},
+	{"POST", "/api/v1/doses", api_mat_dose, 1},
+	{"POST", "/api/v1/stock_movements", api_mat_stock_add, 1},
+	{"POST", "/api/v1/reconciliations", api_mat_reconcile, 1},
+	MAT_IMMUTABLE("prescriptions"),
+	MAT_IMMUTABLE("doses"),
+	MAT_IMMUTABLE("stock_movements"),
+	MAT_IMMUTABLE("reconciliations"),
 	{"GET", "/api/v1/{entity}", api_list, 0},
 	{"POST", "/api/v1/{entity}", api_create, 1},
 	{"GET", "/api/v1/{entity}/{id}", api_get, 0},

@@ -501,4 +501,108 @@ static const char m5[] =
 	"CREATE TRIGGER org_unit_moved AFTER UPDATE ON org_unit FOR EACH ROW"
 	" WHEN (OLD.province_code IS DISTINCT FROM NEW.province_code) EXECUTE FUNCTION pcmt_org_unit_moved();";
 
-const char *const pg_migrations[] = {m1, m2, m3, m4, m5, NULL};
+/* m6: opioid substitution clinics, the twin of sqlite_schema.c m6. Prescriptions and doses are keyed
+ * like every person-level table, by (id, province_code), their references going to (id,
+ * province_code) of the person, treatment and prescription with ON UPDATE CASCADE (a person's rows
+ * share a province). Stock movements and reconciliations belong to the dispensing point; a dispensed
+ * movement's dose may be a guest's from another province, so dose_id is checked by the store, not by
+ * a foreign key. */
+#define OST_PROV_MOVED \
+	"CREATE FUNCTION pcmt_facility_moved_ost() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN" \
+	"  UPDATE ost_stock SET province_code = NEW.province_code WHERE facility_id = NEW.id" \
+	"   AND province_code IS DISTINCT FROM NEW.province_code;" \
+	"  UPDATE ost_reconciliation SET province_code = NEW.province_code WHERE facility_id = NEW.id" \
+	"   AND province_code IS DISTINCT FROM NEW.province_code;" \
+	"  RETURN NULL; END $f$;" \
+	"CREATE TRIGGER facility_moved_ost AFTER UPDATE ON facility FOR EACH ROW" \
+	" WHEN (OLD.province_code IS DISTINCT FROM NEW.province_code) EXECUTE FUNCTION pcmt_facility_moved_ost();"
+
+static const char m6[] =
+	"CREATE TABLE ost_prescription ("
+	"  id bigserial,"
+	"  person_id bigint NOT NULL,"
+	"  treatment_id bigint NOT NULL,"
+	"  facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  medicine " TXT " NOT NULL CHECK (medicine IN ('methadone','buprenorphine')),"
+	"  dose_mg bigint NOT NULL CHECK (dose_mg BETWEEN 1 AND 1000),"
+	"  phase " TXT " NOT NULL CHECK (phase IN ('induction','dose_finding','maintenance','tapering')),"
+	"  prescriber " TXT " NOT NULL,"
+	"  valid_from date NOT NULL,"
+	"  valid_to date NOT NULL,"
+	"  note " TXT ","
+	STAMPS ","
+	"  province_code " TXT " NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (id, province_code),"
+	"  FOREIGN KEY (person_id, province_code) REFERENCES person (id, province_code) ON UPDATE CASCADE,"
+	"  FOREIGN KEY (treatment_id, province_code) REFERENCES treatment (id, province_code) ON UPDATE CASCADE);"
+	"CREATE INDEX ost_prescription_person ON ost_prescription(person_id, valid_from);"
+	"CREATE INDEX ost_prescription_facility ON ost_prescription(facility_id, valid_to);"
+	"CREATE INDEX ost_prescription_treatment ON ost_prescription(treatment_id);"
+	"CREATE INDEX ost_prescription_id ON ost_prescription(id);"
+
+	"CREATE TABLE ost_dose ("
+	"  id bigserial,"
+	"  person_id bigint NOT NULL,"
+	"  prescription_id bigint NOT NULL,"
+	"  facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  home_facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  dose_date date NOT NULL,"
+	"  dispensed_on date NOT NULL,"
+	"  kind " TXT " NOT NULL CHECK (kind IN ('witnessed','take_home','guest')),"
+	"  dose_mg bigint NOT NULL CHECK (dose_mg BETWEEN 1 AND 1000),"
+	"  reason " TXT ","
+	STAMPS ","
+	"  province_code " TXT " NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (id, province_code),"
+	"  FOREIGN KEY (person_id, province_code) REFERENCES person (id, province_code) ON UPDATE CASCADE,"
+	"  FOREIGN KEY (prescription_id, province_code) REFERENCES ost_prescription (id, province_code) ON UPDATE CASCADE);"
+	"CREATE UNIQUE INDEX ost_dose_day ON ost_dose(person_id, dose_date, province_code);"
+	"CREATE INDEX ost_dose_home ON ost_dose(home_facility_id, dose_date);"
+	"CREATE INDEX ost_dose_facility ON ost_dose(facility_id, dose_date);"
+	"CREATE INDEX ost_dose_prescription ON ost_dose(prescription_id);"
+	"CREATE INDEX ost_dose_id ON ost_dose(id);"
+
+	"CREATE TABLE ost_stock ("
+	"  id bigserial PRIMARY KEY,"
+	"  facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  move_date date NOT NULL,"
+	"  kind " TXT " NOT NULL CHECK (kind IN ('receipt','dispensed','waste')),"
+	"  volume_ul bigint NOT NULL CHECK (volume_ul > 0),"
+	"  mg_per_ml bigint NOT NULL CHECK (mg_per_ml BETWEEN 1 AND 100),"
+	"  dose_id bigint,"
+	"  reason " TXT ","
+	"  note " TXT ","
+	STAMPS ","
+	"  province_code " TXT " NOT NULL DEFAULT '');"
+	"CREATE INDEX ost_stock_facility ON ost_stock(facility_id, move_date);"
+	"CREATE INDEX ost_stock_dose ON ost_stock(dose_id);"
+
+	"CREATE TABLE ost_reconciliation ("
+	"  id bigserial PRIMARY KEY,"
+	"  facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  day date NOT NULL,"
+	"  opening_ul bigint NOT NULL,"
+	"  received_ul bigint NOT NULL,"
+	"  dispensed_ul bigint NOT NULL,"
+	"  waste_ul bigint NOT NULL,"
+	"  counted_ul bigint NOT NULL,"
+	"  expected_ul bigint NOT NULL,"
+	"  difference_ul bigint NOT NULL,"
+	"  flagged boolean NOT NULL,"
+	"  counted_by " TXT ","
+	"  note " TXT ","
+	STAMPS ","
+	"  province_code " TXT " NOT NULL DEFAULT '',"
+	"  UNIQUE (facility_id, day));"
+
+	PROV_IDX("ost_prescription") PROV_IDX("ost_dose") PROV_IDX("ost_stock") PROV_IDX("ost_reconciliation")
+	PROV_FN("pcmt_prov_facility_id", "coalesce((SELECT f.province_code FROM facility f WHERE f.id = NEW.facility_id), '')")
+	PROV_TRIGGER("ost_prescription", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("ost_dose", "pcmt_prov_event", "person_id")
+	PROV_TRIGGER("ost_stock", "pcmt_prov_facility_id", "facility_id")
+	PROV_TRIGGER("ost_reconciliation", "pcmt_prov_facility_id", "facility_id")
+	OST_PROV_MOVED
+	LOG_TRIGGER("ost_prescription", "pcmt_log_event")
+	LOG_TRIGGER("ost_dose", "pcmt_log_event");
+
+const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, NULL};

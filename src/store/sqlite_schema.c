@@ -478,6 +478,114 @@ static const char m5[] =
 	"  UPDATE plan_target SET province_code = NEW.province_code WHERE scope_ou IN " SUBTREE ";"
 	"  UPDATE org_unit_link SET province_code = NEW.province_code WHERE from_id IN " SUBTREE "; END;";
 
+/* m6: opioid substitution clinics (src/domain/ost.c, docs/ost.md). Prescriptions and doses are
+ * person-level (scoped by residence, logged for the live snapshot, province from their person);
+ * stock movements and reconciliations belong to the dispensing point (province from its facility,
+ * not logged: the snapshot holds no stock). One dose per patient and day, one reconciliation per
+ * clinic and day: the indexes make a concurrent second one fail even if two requests pass the
+ * checks at once. Volumes in whole µL. */
+#define OST_EVENT_LOG(t) \
+	"CREATE TRIGGER " t "_ai AFTER INSERT ON " t " BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, '" t "'); END;" \
+	AU_EVENT(t) \
+	"CREATE TRIGGER " t "_ad AFTER DELETE ON " t " BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, '" t "'); END;"
+#define FACILITY_PROV(col) "coalesce((SELECT f.province_code FROM facility f WHERE f.id = " col "), '')"
+
+static const char m6[] =
+	"CREATE TABLE ost_prescription ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  treatment_id INTEGER NOT NULL REFERENCES treatment(id),"
+	"  facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  medicine TEXT NOT NULL CHECK (medicine IN ('methadone','buprenorphine')),"
+	"  dose_mg INTEGER NOT NULL CHECK (dose_mg BETWEEN 1 AND 1000),"
+	"  phase TEXT NOT NULL CHECK (phase IN ('induction','dose_finding','maintenance','tapering')),"
+	"  prescriber TEXT NOT NULL,"
+	"  valid_from TEXT NOT NULL,"
+	"  valid_to TEXT NOT NULL,"
+	"  note TEXT,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  province_code TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX ost_prescription_person ON ost_prescription(person_id, valid_from);"
+	"CREATE INDEX ost_prescription_facility ON ost_prescription(facility_id, valid_to);"
+	"CREATE INDEX ost_prescription_treatment ON ost_prescription(treatment_id);"
+
+	"CREATE TABLE ost_dose ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  prescription_id INTEGER NOT NULL REFERENCES ost_prescription(id),"
+	"  facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  home_facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  dose_date TEXT NOT NULL,"
+	"  dispensed_on TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('witnessed','take_home','guest')),"
+	"  dose_mg INTEGER NOT NULL CHECK (dose_mg BETWEEN 1 AND 1000),"
+	"  reason TEXT,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  province_code TEXT NOT NULL DEFAULT '');"
+	"CREATE UNIQUE INDEX ost_dose_day ON ost_dose(person_id, dose_date);"
+	"CREATE INDEX ost_dose_home ON ost_dose(home_facility_id, dose_date);"
+	"CREATE INDEX ost_dose_facility ON ost_dose(facility_id, dose_date);"
+	"CREATE INDEX ost_dose_prescription ON ost_dose(prescription_id);"
+
+	"CREATE TABLE ost_stock ("
+	"  id INTEGER PRIMARY KEY,"
+	"  facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  move_date TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('receipt','dispensed','waste')),"
+	"  volume_ul INTEGER NOT NULL CHECK (volume_ul > 0),"
+	"  mg_per_ml INTEGER NOT NULL CHECK (mg_per_ml BETWEEN 1 AND 100),"
+	"  dose_id INTEGER REFERENCES ost_dose(id),"
+	"  reason TEXT,"
+	"  note TEXT,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  province_code TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX ost_stock_facility ON ost_stock(facility_id, move_date);"
+	"CREATE INDEX ost_stock_dose ON ost_stock(dose_id);"
+
+	"CREATE TABLE ost_reconciliation ("
+	"  id INTEGER PRIMARY KEY,"
+	"  facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  day TEXT NOT NULL,"
+	"  opening_ul INTEGER NOT NULL,"
+	"  received_ul INTEGER NOT NULL,"
+	"  dispensed_ul INTEGER NOT NULL,"
+	"  waste_ul INTEGER NOT NULL,"
+	"  counted_ul INTEGER NOT NULL,"
+	"  expected_ul INTEGER NOT NULL,"
+	"  difference_ul INTEGER NOT NULL,"
+	"  flagged INTEGER NOT NULL CHECK (flagged IN (0,1)),"
+	"  counted_by TEXT,"
+	"  note TEXT,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  province_code TEXT NOT NULL DEFAULT '');"
+	"CREATE UNIQUE INDEX ost_reconciliation_day ON ost_reconciliation(facility_id, day);"
+
+	OST_EVENT_LOG("ost_prescription")
+	OST_EVENT_LOG("ost_dose")
+	EVENT_PROV("ost_prescription")
+	EVENT_PROV("ost_dose")
+	PROV_INDEX("ost_stock")
+	PROV_TRIGGERS("ost_stock", "facility_id", FACILITY_PROV("NEW.facility_id"))
+	PROV_INDEX("ost_reconciliation")
+	PROV_TRIGGERS("ost_reconciliation", "facility_id", FACILITY_PROV("NEW.facility_id"))
+	/* a person's province moves their prescriptions and doses; a facility's its stock */
+	"CREATE TRIGGER person_prov_moved_ost AFTER UPDATE OF province_code ON person"
+	" WHEN OLD.province_code IS NOT NEW.province_code BEGIN"
+	"  UPDATE ost_prescription SET province_code = NEW.province_code WHERE person_id = NEW.id;"
+	"  UPDATE ost_dose SET province_code = NEW.province_code WHERE person_id = NEW.id; END;"
+	"CREATE TRIGGER facility_prov_moved_ost AFTER UPDATE OF province_code ON facility"
+	" WHEN OLD.province_code IS NOT NEW.province_code BEGIN"
+	"  UPDATE ost_stock SET province_code = NEW.province_code WHERE facility_id = NEW.id;"
+	"  UPDATE ost_reconciliation SET province_code = NEW.province_code WHERE facility_id = NEW.id; END;";
+
 const char sqlite_province_fill[] = PROVINCE_FILL;
 
 const struct sqlite_province_src sqlite_province_src[] = {
@@ -495,6 +603,10 @@ const struct sqlite_province_src sqlite_province_src[] = {
 	{"plant_site", "ou_id", "org_unit"},
 	{"communication_activity", "ou_id", "org_unit"},
 	{"plan", "scope_ou", "org_unit"},
+	{"ost_prescription", "person_id", "person"},
+	{"ost_dose", "person_id", "person"},
+	{"ost_stock", "facility_id", "facility"},
+	{"ost_reconciliation", "facility_id", "facility"},
 	{NULL, NULL, NULL}};
 
-const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, NULL};
+const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, NULL};

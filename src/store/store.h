@@ -41,7 +41,7 @@ struct ou_info {
 	char name[201];
 };
 
-enum { QF_MAX = 8 };
+enum { QF_MAX = 8, QR_MAX = 2 };
 
 struct store_query {
 	const struct scope *scope;
@@ -58,6 +58,12 @@ struct store_query {
 				       records, none open; "none": never had one */
 	int32_t as_of;              /* DATE_NONE = today */
 	int limit, offset;          /* limit 1..1000 */
+	/* date ranges: only rows whose FT_DATE field lies in [lo, hi] (an end DATE_NONE is open) */
+	struct {
+		const char *field;
+		int32_t lo, hi;
+	} rng[QR_MAX];
+	int nrng;
 };
 
 /* A typed value for bulk loads (one per field, in descriptor order). */

@@ -1373,6 +1373,21 @@ static int where_sql(struct store_pg *s, const struct entity_def *e, const struc
 		else
 			p_str(p, json_string_value(v));
 	}
+	for (int i = 0; i < qr->nrng && i < QR_MAX; i++) {
+		const struct field_def *f = ent_field(e, qr->rng[i].field);
+		char rd[DATE_BUFSZ];
+
+		if (!f || f->type != FT_DATE)
+			return err_set(err, ERR_BAD_REQUEST, qr->rng[i].field, "%s has no date %s", e->name, qr->rng[i].field);
+		if (qr->rng[i].lo != DATE_NONE) {
+			sb_add(w, " AND t.%s >= $%d::date", f->name, p->n + 1);
+			p_str(p, date_format(qr->rng[i].lo, rd));
+		}
+		if (qr->rng[i].hi != DATE_NONE) {
+			sb_add(w, " AND t.%s <= $%d::date", f->name, p->n + 1);
+			p_str(p, date_format(qr->rng[i].hi, rd));
+		}
+	}
 	date_format(asof, d);
 	if (qr->classification) {
 		if (e != &ent_persons)

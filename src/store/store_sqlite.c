@@ -1032,6 +1032,23 @@ static int where_sql(struct store_sqlite *s, const struct entity_def *e, const s
 					 : -1)
 			return err_set(err, ERR_BAD_REQUEST, f->name, "bad filter value for %s", f->name);
 	}
+	for (int i = 0; i < q->nrng && i < QR_MAX; i++) {
+		const struct field_def *f = ent_field(e, q->rng[i].field);
+		char rd[DATE_BUFSZ];
+
+		if (!f || f->type != FT_DATE)
+			return err_set(err, ERR_BAD_REQUEST, q->rng[i].field, "%s has no date %s", e->name, q->rng[i].field);
+		if (q->rng[i].lo != DATE_NONE) {
+			sb_add(w, " AND t.%s >= ?", f->name);
+			if (bt(b, date_format(q->rng[i].lo, rd)))
+				return err_set(err, ERR_BAD_REQUEST, NULL, "too many filters");
+		}
+		if (q->rng[i].hi != DATE_NONE) {
+			sb_add(w, " AND t.%s <= ?", f->name);
+			if (bt(b, date_format(q->rng[i].hi, rd)))
+				return err_set(err, ERR_BAD_REQUEST, NULL, "too many filters");
+		}
+	}
 	date_format(asof, d);
 	if (q->classification) {
 		if (e != &ent_persons)

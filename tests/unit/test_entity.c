@@ -52,6 +52,16 @@ static const struct {
 		  " \"detecting_force\": \"border_guard\", \"route\": \"land_border\", \"suspects\": 2}"},
 	{"plant_sites", "{\"ou_id\": \"16837\", \"detected\": \"2024-01-10\", \"area_m2\": 300, \"plant_count\": 1200}"},
 	{"communication", "{\"activity_date\": \"2024-01-10\", \"ou_id\": \"16837\", \"form\": \"rally\"}"},
+	/* the substitution clinic (domain/ost.c; its own rules in tests/unit/test_ost.c) */
+	{"prescriptions", "{\"person_id\": 1, \"treatment_id\": 1, \"facility_id\": 3, \"medicine\": \"methadone\","
+			  " \"dose_mg\": 80, \"phase\": \"maintenance\", \"prescriber\": \"BS. Lữ Văn Pó\","
+			  " \"valid_from\": \"2024-01-10\", \"valid_to\": \"2024-02-08\"}"},
+	{"doses", "{\"person_id\": 1, \"prescription_id\": 1, \"facility_id\": 3, \"home_facility_id\": 3,"
+		  " \"dose_date\": \"2024-01-10\", \"dispensed_on\": \"2024-01-10\", \"kind\": \"witnessed\", \"dose_mg\": 80}"},
+	{"stock_movements", "{\"facility_id\": 3, \"move_date\": \"2024-01-10\", \"kind\": \"receipt\","
+			    " \"volume_ul\": 1000000, \"mg_per_ml\": 10}"},
+	{"reconciliations", "{\"facility_id\": 3, \"day\": \"2024-01-10\", \"opening_ul\": 0, \"received_ul\": 1000000,"
+			    " \"dispensed_ul\": 8000, \"waste_ul\": 0, \"counted_ul\": 992000}"},
 };
 
 static json_t *J(const char *text)
@@ -180,7 +190,8 @@ static void test_descriptors_consistent(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 17); /* 9 registry entities, plans, targets, custom_indicators, 5 of operations */
+	assert_int_equal(n, 21); /* 9 registry entities, plans, targets, custom_indicators, 5 of operations, 4 of the
+				    substitution clinic */
 	assert_null(ent_find("people"));
 	assert_null(ent_field(&ent_persons, "fullname"));
 	assert_non_null(enum_find(&en_sex, "female"));
@@ -295,7 +306,8 @@ static void test_derived_field_from_client_refused(void **state)
 			checked++;
 		}
 	}
-	assert_int_equal(checked, 5); /* name_fold of org units, facilities, persons, plans; hotspot status */
+	assert_int_equal(checked, 8); /* name_fold of org units, facilities, persons, plans; hotspot status; a
+					 reconciliation's expected_ul, difference_ul, flagged */
 }
 
 static void test_body_must_be_object(void **state)
