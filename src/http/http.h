@@ -47,6 +47,11 @@ struct http_req {
 	char etag[32];                   /* ETag header value when not empty */
 	char location[128];              /* Location header value when not empty */
 	const char *allow;               /* methods the matched path accepts (Allow header of a 405) */
+	/* A response that is not JSON (a report file): sent instead of resp when raw is set. */
+	char *raw;                       /* malloc'd bytes, freed by server.c */
+	size_t raw_len;
+	const char *raw_type;            /* its Content-Type */
+	char disposition[160];           /* Content-Disposition header value when not empty */
 };
 
 /* A handler answers r and returns 0, or returns -1 after answering with an error (http_fail). */
@@ -54,6 +59,10 @@ typedef int (*http_handler)(struct http_req *r);
 
 /* Sets r->status and r->resp (stealing `body`; NULL means no body). Returns 0. */
 int http_json(struct http_req *r, int status, json_t *body);
+/* Sets r->status and a non-JSON body: buf (malloc'd, taken over) of len bytes with Content-Type
+ * `type`; filename, when not NULL, is sent as an attachment's name (ASCII: letters, digits, . - _).
+ * Returns 0. */
+int http_bytes(struct http_req *r, int status, const char *type, const char *filename, char *buf, size_t len);
 /* Answers with the JSON error for err: {"error": {"code", "message", "field"?, "existing_id"?,
  * "current_version"?}} and the status err_http_status() gives. Returns -1. */
 int http_fail(struct http_req *r, const struct pcmt_err *err);
@@ -99,6 +108,7 @@ int api_drugfree(struct http_req *r);
 int api_indicators(struct http_req *r);
 int api_measures(struct http_req *r);
 int api_classification(struct http_req *r);
+int api_report(struct http_req *r);
 /* api_mat.c: the opioid substitution clinic */
 int api_mat_queue(struct http_req *r);
 int api_mat_stock_day(struct http_req *r);

@@ -38,6 +38,7 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/indicators", api_indicators, 0},
 	{"GET", "/api/v1/measures", api_measures, 0},
 	{"GET", "/api/v1/classification", api_classification, 0},
+	{"GET", "/api/v1/reports", api_report, 0},
 	{"GET", "/api/v1/mat/queue", api_mat_queue, 0},
 	{"GET", "/api/v1/mat/stock", api_mat_stock_day, 0},
 	{"POST", "/api/v1/prescriptions", api_mat_prescribe, 1},

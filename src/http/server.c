@@ -142,12 +142,29 @@ int http_json(struct http_req *r, int status, json_t *body)
 	return 0;
 }
 
+int http_bytes(struct http_req *r, int status, const char *type, const char *filename, char *buf, size_t len)
+{
+	json_decref(r->resp);
+	r->resp = NULL;
+	free(r->raw);
+	r->status = status;
+	r->raw = buf;
+	r->raw_len = len;
+	r->raw_type = type;
+	r->disposition[0] = '\0';
+	if (filename)
+		snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s\"", filename);
+	return 0;
+}
+
 int http_fail(struct http_req *r, const struct pcmt_err *err)
 {
 	enum err_code code = err->code == ERR_OK ? ERR_INTERNAL : err->code;
 	struct pcmt_err e = *err;
 
 	e.code = code;
+	free(r->raw);
+	r->raw = NULL;
 	http_json(r, err_http_status(code), error_body(&e));
 	return -1;
 }
@@ -202,6 +219,25 @@ send:
 	if (allow && *allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	ret = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A file answer (a report): the bytes as they are, with their type and attachment name. */
+static enum MHD_Result queue_raw(struct MHD_Connection *c, struct http_req *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->raw_len, r->raw, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	r->raw = NULL; /* libmicrohttpd frees it with the response */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->raw_type);
+	if (r->disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -388,7 +424,11 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 	fn(&r);
 	pool_put(&srv->pool, r.st);
 send:
-	ret = queue(c, r.status, r.resp, r.etag, r.location, r.status == 405 ? r.allow : NULL);
+	if (r.raw)
+		ret = queue_raw(c, &r);
+	else
+		ret = queue(c, r.status, r.resp, r.etag, r.location, r.status == 405 ? r.allow : NULL);
+	free(r.raw);
 	json_decref(r.body);
 	json_decref(r.resp);
 	return ret;
