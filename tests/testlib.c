@@ -283,6 +283,42 @@ static size_t on_data(char *p, size_t size, size_t n, void *cls)
 	return add;
 }
 
+/* Response headers are kept as received ("Name: value\r\n" lines) for tl_resp_header. */
+static size_t on_header(char *p, size_t size, size_t n, void *cls)
+{
+	struct tl_resp *r = cls;
+	size_t add = size * n, have = r->headers ? strlen(r->headers) : 0;
+	char *nb;
+
+	if (have + add > 65536 || !(nb = realloc(r->headers, have + add + 1)))
+		return 0;
+	memcpy(nb + have, p, add);
+	nb[have + add] = '\0';
+	r->headers = nb;
+	return add;
+}
+
+const char *tl_resp_header(const struct tl_resp *r, const char *name, char *buf, size_t cap)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = r->headers; l && *l;) {
+		const char *e = strstr(l, "\r\n");
+		size_t ll = e ? (size_t)(e - l) : strlen(l);
+
+		if (ll > n && l[n] == ':' && !strncasecmp(l, name, n)) {
+			const char *v = l + n + 1;
+
+			while (*v == ' ')
+				v++;
+			snprintf(buf, cap, "%.*s", (int)(ll - (size_t)(v - l)), v);
+			return buf;
+		}
+		l += ll + (e ? 2 : 0);
+	}
+	return NULL;
+}
+
 int tl_http_ex(struct tl_server *srv, const char *method, const char *path, const char *const *headers,
 	       const char *body, size_t len, struct tl_resp *r)
 {
@@ -303,6 +339,8 @@ int tl_http_ex(struct tl_server *srv, const char *method, const char *path, cons
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	for (int i = 0; headers && headers[i]; i++) {
 		if (!strncasecmp(headers[i], "Content-Type:", 13))
 			has_ct = 1;
@@ -344,6 +382,7 @@ int tl_http(struct tl_server *srv, const char *method, const char *path, const c
 void tl_resp_free(struct tl_resp *r)
 {
 	free(r->body);
+	free(r->headers);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
 }

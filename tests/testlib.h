@@ -54,6 +54,7 @@ struct tl_resp {
 	char *body;     /* malloc'd, NUL-terminated */
 	size_t len;
 	json_t *json;   /* parsed body or NULL */
+	char *headers;  /* malloc'd response header lines, or NULL */
 };
 /* method "GET"/"POST"/...; path begins with "/"; body may be NULL. Returns 0 when a response came. */
 int tl_http(struct tl_server *srv, const char *method, const char *path, const char *body,
@@ -64,6 +65,8 @@ int tl_http(struct tl_server *srv, const char *method, const char *path, const c
 int tl_http_ex(struct tl_server *srv, const char *method, const char *path, const char *const *headers,
 	       const char *body, size_t len, struct tl_resp *r);
 void tl_resp_free(struct tl_resp *r);
+/* The value of response header `name` (case-insensitive) copied into buf, or NULL when absent. */
+const char *tl_resp_header(const struct tl_resp *r, const char *name, char *buf, size_t cap);
 /* The error.field / error.code of a JSON error body, or "" */
 const char *tl_err_field(const struct tl_resp *r);
 const char *tl_err_code(const struct tl_resp *r);
