@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "domain/indicators.h"
 #include "domain/suppress.h"
 #include "engine/drugfree.h"
@@ -518,7 +520,10 @@ static int targets_sections(struct report *r, json_t *cat, json_t *ans, struct p
 		} else {
 			put_num(t1, row, 6, json_object_get(t, "result"));
 		}
-		if (!strcmp(js(t, "unit"), "percent") && !json_is_integer(json_object_get(t, "denominator"))) {
+		/* Chart 1 shows shares (0..100): a change against the period before (an expression over a
+		 * _prev measure) or a share of an assigned number is no share of a whole. */
+		if (!strcmp(js(t, "unit"), "percent") && !json_is_integer(json_object_get(t, "denominator")) &&
+		    !strstr(js(json_object_get(t, "indicator"), "expression"), "_prev")) {
 			struct rep_bar *b = &ch->bars[nbars++];
 			json_t *v = root ? json_object_get(root, "value") : json_object_get(t, "result");
 
@@ -891,6 +896,28 @@ out:
 
 /* ---- the whole report ------------------------------------------------------------------------ */
 
+/* The reporting unit as a Vietnamese letterhead writes it: "HUYỆN KỲ SƠN". */
+static const char *upper(struct arena *a, const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *out = arena_alloc(a, n * 4 + 1);
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+
+	if (!out)
+		return s;
+	while (*p) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
+
+		if (len <= 0)
+			break;
+		k += (size_t)utf8proc_encode_char(utf8proc_toupper(cp), (utf8proc_uint8_t *)out + k);
+		p += len;
+	}
+	out[k] = '\0';
+	return out;
+}
+
 static void slug(char *dst, size_t cap, const char *src)
 {
 	size_t n = 0;
@@ -962,8 +989,14 @@ int rep_build(struct live *lv, struct store *s, const struct rep_opts *o, struct
 		int32_t date;
 		int k;
 
-		if (!strcmp(js(json_object_get(t, "indicator"), "code"), "drug_free_communes_pct") && !df_target)
-			df_target = t;
+		/* the chart's target line: the drug-free target due first on or after the evaluation
+		 * (the national programme's 20% by 2025 before its 50% by 2030), else the last one due */
+		if (!strcmp(js(json_object_get(t, "indicator"), "code"), "drug_free_communes_pct")) {
+			int32_t due = jdate(json_object_get(t, "period"), "due"), best = df_target ? jdate(json_object_get(df_target, "period"), "due") : 0;
+
+			if (!df_target || (due >= r->df_date && (best < r->df_date || due < best)) || (best < r->df_date && due > best))
+				df_target = t;
+		}
 		if (prev_of(t, name, &date))
 			continue;
 		for (k = 0; k < npv; k++)
@@ -997,7 +1030,7 @@ int rep_build(struct live *lv, struct store *s, const struct rep_opts *o, struct
 	if (s->ops->ou_get(s, json_integer_value(json_object_get(plan, "issuing_ou")), &issuer, err))
 		snprintf(issuer.name, sizeof(issuer.name), "%s", "");
 	err_clear(err);
-	r->issuer = arena_strdup(r->a, root_ou.name);
+	r->issuer = upper(r->a, root_ou.name);
 	r->title = arena_printf(r->a, "%s %s", TR(r, L("BÁO CÁO KẾT QUẢ THỰC HIỆN", "REPORT ON THE IMPLEMENTATION OF")),
 				js(plan, "code"));
 	r->subtitle = arena_strdup(r->a, js(plan, "title"));
