@@ -635,21 +635,28 @@ static int drugfree_sections(struct report *r, struct live *lv, struct store *s,
 	nc = json_array_size(communes);
 	if (nc && !(dc = calloc(nc, sizeof(*dc))))
 		goto nomem;
-	/* Which unit each commune rolls up to: one evaluation per unit below the root would repeat
-	 * the root's; the org-unit tree in the store answers it instead (ou_within). */
-	json_array_foreach(communes, i, c) {
-		dc[i].c = c;
-		json_array_foreach(units, j, u) {
-			int yes = 0;
+	/* Which unit each commune rolls up to: the org-unit tree of the live image answers it (one walk
+	 * up from each commune; a store query per commune and unit would take minutes nationally). A
+	 * commune directly under the reporting unit rolls up to no unit. */
+	{
+		const struct snap *sn = live_read(lv);
+		int32_t rix = snap_ou_ix(sn, root_id);
 
-			if (s->ops->ou_within(s, json_integer_value(json_object_get(c, "id")),
-					      json_integer_value(json_object_get(u, "id")), &yes, err))
-				goto out;
-			if (yes) {
-				dc[i].unit = u;
-				break;
-			}
+		json_array_foreach(communes, i, c) {
+			int32_t ix = snap_ou_ix(sn, json_integer_value(json_object_get(c, "id")));
+
+			dc[i].c = c;
+			while (ix >= 0 && sn->ous[ix].parent_ix >= 0 && sn->ous[ix].parent_ix != rix)
+				ix = sn->ous[ix].parent_ix;
+			if (ix < 0 || sn->ous[ix].parent_ix != rix)
+				continue;
+			json_array_foreach(units, j, u)
+				if (json_integer_value(json_object_get(u, "id")) == sn->ous[ix].id) {
+					dc[i].unit = u;
+					break;
+				}
 		}
+		live_done(lv);
 	}
 
 	t4 = table_new(r, "drugfree", TR(r, L("Xã không ma túy", "Drug-free")),
@@ -763,7 +770,11 @@ static int drugfree_sections(struct report *r, struct live *lv, struct store *s,
 		lines[nl].cells = &idx[ni];
 		for (int k = 1; k < nrows; k++)
 			idx[ni++] = have_units ? k : nrows + k - 1;
-		lines[nl].n = nrows - 1;
+		/* communes directly under the reporting unit add to it beside the units */
+		for (i = 0; have_units && i < nc; i++)
+			if (!dc[i].unit)
+				idx[ni++] = nrows + (int)i;
+		lines[nl].n = ni;
 		if (!have_units) {
 			/* a district's units are its communes: the t4 rows and the t5 rows are the same
 			 * counts, each of them equal to its twin (a line of one cell) */
