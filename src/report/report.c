@@ -962,11 +962,14 @@ int rep_build(struct live *lv, struct store *s, const struct rep_opts *o, struct
 	}
 	r->lang = o->lang;
 	r->as_of = o->date;
+	/* A caller confined to a subtree who names no unit gets the report of their own unit. */
+	if (!io.ou_id && o->scope && o->scope->ou_id)
+		io.ou_id = o->scope->ou_id;
 	if (ind_answer(lv, s, &io, &ans, err))
 		goto out;
 	plan = json_object_get(ans, "plan");
 	/* the reporting unit: the one asked for, else the plan's scope */
-	root_id = o->ou_id ? o->ou_id : json_integer_value(json_object_get(json_object_get(plan, "scope"), "id"));
+	root_id = io.ou_id ? io.ou_id : json_integer_value(json_object_get(json_object_get(plan, "scope"), "id"));
 	if (s->ops->ou_get(s, root_id, &root_ou, err))
 		goto out;
 	if (o->scope && o->scope->ou_id) {

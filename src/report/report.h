@@ -104,7 +104,7 @@ struct report {
 
 struct rep_opts {
 	const char *plan;          /* the plan's code or id */
-	int64_t ou_id;             /* the reporting unit; 0: the plan's scope unit */
+	int64_t ou_id;             /* the reporting unit; 0: the caller's scope unit, else the plan's scope */
 	const char *period;        /* "2022", "2022-Q1", "2022-03", "plan"; NULL: each target's own */
 	int32_t date;              /* the date asked about (values are final at the period's end) */
 	enum rep_lang lang;
