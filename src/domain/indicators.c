@@ -22,6 +22,9 @@ struct ind_env {
 	struct ind_window w;
 	const struct crit_params *cp;
 	int failed;              /* set by a unit measure that ran out of memory */
+	const int8_t *drug_free; /* per position in the pass (loc): each commune's verdict, judged while
+				    its residents were read; NULL: communes_drug_free judges on its own */
+	const int32_t *loc;      /* org-unit index -> position in the pass */
 };
 
 /* What one scan of a person's events finds; every person-level measure reads only this. */
@@ -41,14 +44,38 @@ static int32_t stock_date(const struct ind_env *env)
 	return env->w.stock;
 }
 
-static void pfacts(const struct ind_env *env, const struct snap_person *p, struct ind_pfacts *f)
+/* The event arrays a person-level measure reads through pfacts: a pass scans (and brings into
+ * cache) only those its measures need. */
+enum { PART_CLS = 1, PART_REC = 2, PART_TREAT = 4, PART_SUP = 8, PART_ALL = 15 };
+
+static unsigned pfacts_parts(int m)
+{
+	switch (m) {
+	case M_ADDICTS_COUNT: return PART_CLS;
+	case M_ADDICTS_MANAGED: return PART_CLS | PART_REC;
+	case M_TREATED_TOTAL:
+	case M_TREATED_VOLUNTARY:
+	case M_ADDICTS_TREATED:
+	case M_TREATED_AT_FACILITY:
+	case M_COMMUNITY_TREATED:
+	case M_OST_PATIENTS:
+	case M_COMPULSORY_RECORDS_COMPLETED: return PART_TREAT;
+	case M_COMMUNITY_TREATED_TRAINED: return PART_TREAT | PART_SUP;
+	default: return PART_ALL; /* a measure not listed here is right before it is fast */
+	}
+}
+
+/* The facts of p over env's window, from the parts of its events named (facts of other parts are 0). */
+static void pfacts(const struct ind_env *env, const struct snap_person *p, unsigned parts, struct ind_pfacts *f)
 {
 	int32_t from = env->w.from, at = env->w.at, sd = stock_date(env), community_start = SNAP_OPEN;
 
 	memset(f, 0, sizeof(*f));
-	f->addict = (uint8_t)snap_holds(p, CL_ADDICT, sd);
-	f->managed = f->addict && snap_open_record(p, -1, sd);
-	for (uint16_t i = 0; i < p->ntreat; i++) {
+	if (parts & PART_CLS) {
+		f->addict = (uint8_t)snap_holds(p, CL_ADDICT, sd);
+		f->managed = (parts & PART_REC) && f->addict && snap_open_record(p, -1, sd);
+	}
+	for (uint16_t i = 0; (parts & PART_TREAT) && i < p->ntreat; i++) {
 		const struct snap_treat *t = &p->treat[i];
 
 		if (t->start <= sd && t->end >= sd && t->outcome != TO_DIED &&
@@ -64,7 +91,7 @@ static void pfacts(const struct ind_env *env, const struct snap_person *p, struc
 		if (t->kind == TX_COMPULSORY_FACILITY && t->start >= from)
 			f->compulsory_starts++;
 	}
-	for (uint16_t i = 0; i < p->nsup && p->sup[i].date <= at; i++) {
+	for (uint16_t i = 0; (parts & PART_SUP) && i < p->nsup && p->sup[i].date <= at; i++) {
 		const struct snap_sup *u = &p->sup[i];
 
 		if (u->kind == SK_COUNSELLING && u->date >= from)
@@ -146,6 +173,8 @@ static double m_communes_free(const struct ind_env *e, int32_t ix, const double 
 
 	if (e->s->ous[ix].kind != OK_COMMUNE)
 		return 0;
+	if (e->drug_free)
+		return e->drug_free[e->loc[ix]];
 	if (crit_eval(e->s, ix, stock_date(e), e->cp, &r)) {
 		crit_result_free(&r);
 		((struct ind_env *)e)->failed = 1;
@@ -818,32 +847,215 @@ void ind_rows_free(struct ind_rows *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err *err)
+/* Persons are read through pointers scattered over the whole image (a province's residents are
+ * spread over the heap of a nation), so the pass is bound by memory latency, not by arithmetic. It
+ * walks the subtree's residents as one list and asks for each person's data ahead of its use, in
+ * three stages up to PF_AHEAD persons apart (the slot in persons[], the person, its event arrays),
+ * so that many misses are in flight at once instead of one after the other. On the national set
+ * this halved the pass; the distance mattered little between 0 and 64 persons, as every commune's
+ * residents are asked for together (docs/performance.md, "Indicators"). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch((p), 0, 3)
+/* A function made only of prefetches writes nothing: GCC 12 (-O2) dropped every call to
+ * prefetch_events as it stood (objdump showed 3 prefetches left in the object, 28 once inlined) and
+ * the pass took twice as long. Inlined, the prefetches stay. */
+#define PF_INLINE static inline __attribute__((always_inline))
+#else
+#define PREFETCH(p) ((void)(p))
+#define PF_INLINE static inline
+#endif
+
+enum { PF_AHEAD = 16, PF_TEST_LINES = 8 };
+
+/* One window of a pass: its environment, what it needs and its running totals. */
+struct calc_win {
+	struct ind_env env;
+	uint64_t need, fmask, umask, omask[OPK_N];
+	int pm[IND_NMEAS], npm;    /* the person-level measures needed, in table order */
+	unsigned parts;            /* the event arrays they read (PART_*) */
+	double *sub;               /* n units x IND_NMEAS, by position in the pre-order */
+	int8_t *free;              /* per position: the commune's drug-free verdict; NULL when not needed */
+	int free_own;              /* 0: free is an earlier window's (same stock date and parameters) */
+};
+
+/* The event arrays of p that the pass will read: `parts` for pfacts, and what crit_eval reads when
+ * a commune is judged (classifications, records, treatments, determinations, tests: the latest test
+ * is searched by bisection, so the first PF_TEST_LINES lines of the test array and its last). */
+PF_INLINE void prefetch_events(const struct snap_person *p, unsigned parts, int crit)
 {
-	const struct snap *s = in->s;
-	struct ind_env env = {s, in->w, in->cp, 0};
-	uint64_t need = ind_need_closure(in->need), pmask = 0, fmask = 0, umask = 0, omask[OPK_N] = {0};
-	int32_t *order = NULL, *loc = NULL, n = 0, top, nrows = 0;
-	double *sub = NULL;
+	if (crit)
+		parts = PART_ALL;
+	/* the first and the last element: an array of a few elements may straddle two lines */
+	if (parts & PART_CLS && p->ncls) {
+		PREFETCH(p->cls);
+		PREFETCH(p->cls + p->ncls - 1);
+	}
+	if (parts & PART_REC && p->nrec) {
+		PREFETCH(p->rec);
+		PREFETCH(p->rec + p->nrec - 1);
+	}
+	if (parts & PART_TREAT && p->ntreat) {
+		PREFETCH(p->treat);
+		PREFETCH(p->treat + p->ntreat - 1);
+	}
+	if (parts & PART_SUP && p->nsup) {
+		PREFETCH(p->sup);
+		PREFETCH(p->sup + p->nsup - 1);
+	}
+	if (crit) {
+		const char *t = (const char *)p->test, *end = (const char *)(p->test + p->ntest);
+
+		if (p->ndet) {
+			PREFETCH(p->det);
+			PREFETCH(p->det + p->ndet - 1);
+		}
+		for (int i = 0; t < end && i < PF_TEST_LINES; t += 64, i++)
+			PREFETCH(t);
+		if (p->ntest)
+			PREFETCH(end - 1);
+	}
+}
+
+/* Adds person p, resident of the unit at position li, to every window's person-level measures. */
+static void person_add(struct calc_win *cw, int nw, const struct snap_person *p, int32_t li)
+{
+	for (int i = 0; i < nw; i++) {
+		struct calc_win *c = &cw[i];
+		double *v = &c->sub[(size_t)li * IND_NMEAS];
+		struct ind_pfacts pf;
+
+		if (!c->npm)
+			continue;
+		pfacts(&c->env, p, c->parts, &pf);
+		for (int j = 0; j < c->npm; j++)
+			v[c->pm[j]] += ind_measures[c->pm[j]].person(&c->env, &pf);
+	}
+}
+
+/* Commune after commune (every unit of the subtree in pre-order), the residents of each and then its
+ * criteria, judged while the residents are in cache (crit_eval reads the commune's member list
+ * itself). Returns -1 when out of memory. */
+static int pass_by_commune(const struct snap *s, const int32_t *order, int32_t n, struct calc_win *cw, int nw,
+			   unsigned parts, int crit)
+{
+	int32_t *flat = NULL, *start = NULL;
+	size_t cnt = 0, p1 = 0, p2 = 0, p3 = 0;
+	const struct snap_person *q;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	if (!s || in->root < 0 || in->root >= s->nous)
-		return err_set(err, ERR_NOT_FOUND, "orgunit", "no such org unit in the snapshot");
-	for (int m = 0; m < IND_NMEAS; m++) {
-		if (!(need & BIT(m)))
-			continue;
-		if (ind_measures[m].level == IL_PERSON)
-			pmask |= BIT(m);
-		else if (ind_measures[m].level == IL_FACILITY)
-			fmask |= BIT(m);
-		else if (ind_measures[m].level >= IL_HOTSPOT)
-			omask[ind_measures[m].level - IL_HOTSPOT] |= BIT(m);
-		else
-			umask |= BIT(m);
+	for (int32_t li = 0; li < n; li++)
+		cnt += (size_t)s->ous[order[li]].nmembers;
+	if (!(start = malloc(((size_t)n + 1) * sizeof(*start))) || !(flat = malloc((cnt ? cnt : 1) * sizeof(*flat))))
+		goto out;
+	cnt = 0;
+	for (int32_t li = 0; li < n; li++) {
+		const struct snap_ou *o = &s->ous[order[li]];
+
+		start[li] = (int32_t)cnt;
+		if (o->nmembers)
+			memcpy(&flat[cnt], o->members, (size_t)o->nmembers * sizeof(*flat));
+		cnt += (size_t)o->nmembers;
 	}
-	if ((need & (BIT(M_COMMUNES_DRUG_FREE) | BIT(M_DISTRICTS_DRUG_FREE))) && !in->cp)
-		return err_set(err, ERR_INTERNAL, NULL, "drug-free measures need the criteria parameters");
+	start[n] = (int32_t)cnt;
+	for (int32_t li = 0; li < n; li++) {
+		const struct snap_ou *o = &s->ous[order[li]];
+		size_t end = (size_t)start[li + 1];
+
+		/* this unit's residents and the next few, in three stages: the slots in persons[], the
+		 * persons (their slots have been asked for), their event arrays */
+		for (; p3 < cnt && p3 < end + 3 * PF_AHEAD; p3++)
+			PREFETCH(&s->persons[flat[p3]]);
+		for (; p2 < cnt && p2 < end + 2 * PF_AHEAD; p2++)
+			if ((q = s->persons[flat[p2]])) {
+				PREFETCH(q);
+				PREFETCH((const char *)q + sizeof(*q) - 1);
+			}
+		for (; p1 < cnt && p1 < end + PF_AHEAD; p1++)
+			if ((q = s->persons[flat[p1]]))
+				prefetch_events(q, parts, crit);
+		for (size_t k = (size_t)start[li]; parts && k < end; k++)
+			if ((q = s->persons[flat[k]]))
+				person_add(cw, nw, q, li);
+		if (!crit || o->kind != OK_COMMUNE)
+			continue;
+		for (int i = 0; i < nw; i++) {
+			struct calc_win *c = &cw[i];
+			struct crit_result r;
+
+			if (!c->free_own || !in_force(o, c->env.w.stock))
+				continue;
+			if (crit_eval(s, order[li], c->env.w.stock, c->env.cp, &r)) {
+				crit_result_free(&r);
+				goto out;
+			}
+			c->free[li] = (int8_t)(r.pass != 0);
+			crit_result_free(&r);
+		}
+	}
+	rc = 0;
+out:
+	free(flat);
+	free(start);
+	return rc;
+}
+
+/* every field: a parameter added to crit_params later is compared too (ints only, no padding) */
+static int same_params(const struct crit_params *a, const struct crit_params *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err *err)
+{
+	return ind_calc_many(in, 1, out, err);
+}
+
+int ind_calc_many(const struct ind_calc_in *in, int nw, struct ind_rows *out, struct pcmt_err *err)
+{
+	const struct snap *s = nw > 0 ? in[0].s : NULL;
+	int32_t root = nw > 0 ? in[0].root : -1, *order = NULL, *loc = NULL, n = 0, top;
+	struct calc_win *cw = NULL;
+	uint64_t fany = 0, oany[OPK_N] = {0};
+	unsigned parts = 0;        /* the event arrays any window's person-level measures read */
+	int any_crit = 0, rc = -1;
+
+	for (int i = 0; i < nw; i++)
+		memset(&out[i], 0, sizeof(out[i]));
+	if (nw < 1 || !s || root < 0 || root >= s->nous)
+		return err_set(err, ERR_NOT_FOUND, "orgunit", "no such org unit in the snapshot");
+	for (int i = 1; i < nw; i++)
+		if (in[i].s != s || in[i].root != root)
+			return err_set(err, ERR_INTERNAL, NULL, "the windows of one pass must share the snapshot and the root");
+	if (!(cw = calloc((size_t)nw, sizeof(*cw))))
+		goto oom;
+	for (int i = 0; i < nw; i++) {
+		struct calc_win *c = &cw[i];
+
+		c->env = (struct ind_env){s, in[i].w, in[i].cp, 0, NULL, NULL};
+		c->need = ind_need_closure(in[i].need);
+		for (int m = 0; m < IND_NMEAS; m++) {
+			if (!(c->need & BIT(m)))
+				continue;
+			if (ind_measures[m].level == IL_PERSON) {
+				c->pm[c->npm++] = m;
+				c->parts |= pfacts_parts(m);
+			}
+			else if (ind_measures[m].level == IL_FACILITY)
+				c->fmask |= BIT(m);
+			else if (ind_measures[m].level >= IL_HOTSPOT)
+				c->omask[ind_measures[m].level - IL_HOTSPOT] |= BIT(m);
+			else
+				c->umask |= BIT(m);
+		}
+		if ((c->need & (BIT(M_COMMUNES_DRUG_FREE) | BIT(M_DISTRICTS_DRUG_FREE))) && !in[i].cp) {
+			err_set(err, ERR_INTERNAL, NULL, "drug-free measures need the criteria parameters");
+			goto out;
+		}
+		fany |= c->fmask;
+		for (int k = 0; k < OPK_N; k++)
+			oany[k] |= c->omask[k];
+		parts |= c->parts;
+	}
 	/* the subtree in pre-order: each unit before its descendants, so the reverse visits children
 	 * before their parent */
 	order = malloc((size_t)s->nous * sizeof(*order));
@@ -858,7 +1070,7 @@ int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err
 		if (!stack)
 			goto oom;
 		top = 0;
-		stack[top++] = in->root;
+		stack[top++] = root;
 		while (top > 0) {
 			int32_t i = stack[--top];
 
@@ -871,99 +1083,114 @@ int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err
 		}
 		free(stack);
 	}
-	if (!(sub = calloc((size_t)n * IND_NMEAS, sizeof(*sub))))
-		goto oom;
-	if (fmask) {
-		for (int32_t i = 0; i < s->nfac; i++) {
-			const struct snap_facility *f = &s->fac[i];
-			int32_t ix = snap_ou_ix(s, f->ou), li = ix >= 0 ? loc[ix] : -1;
+	for (int i = 0; i < nw; i++) {
+		struct calc_win *c = &cw[i];
 
-			if (li < 0)
-				continue;
-			for (int m = 0; m < IND_NMEAS; m++)
-				if (fmask & BIT(m))
-					sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].facility(&env, f);
+		c->env.loc = loc;
+		if (!(c->sub = calloc((size_t)n * IND_NMEAS, sizeof(*c->sub))))
+			goto oom;
+		if (!(c->need & BIT(M_COMMUNES_DRUG_FREE)))
+			continue;
+		/* the criteria of a commune on a date are computed once however many windows ask */
+		for (int j = 0; j < i && !c->free; j++)
+			if (cw[j].free && cw[j].env.w.stock == c->env.w.stock && same_params(cw[j].env.cp, c->env.cp))
+				c->free = cw[j].free;
+		if (!c->free) {
+			if (!(c->free = calloc((size_t)n, sizeof(*c->free))))
+				goto oom;
+			c->free_own = 1;
+			any_crit = 1;
+		}
+		c->env.drug_free = c->free;
+	}
+	if (fany) {
+		for (int32_t f = 0; f < s->nfac; f++) {
+			const struct snap_facility *fac = &s->fac[f];
+			int32_t ix = snap_ou_ix(s, fac->ou), li = ix >= 0 ? loc[ix] : -1;
+
+			for (int i = 0; li >= 0 && i < nw; i++)
+				for (int m = 0; cw[i].fmask && m < IND_NMEAS; m++)
+					if (cw[i].fmask & BIT(m))
+						cw[i].sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].facility(&cw[i].env, fac);
 		}
 	}
 	/* operations items, like facilities: each adds to the unit it was recorded at */
 	for (int k = 0; k < OPK_N; k++) {
-		size_t cnt = omask[k] ? op_count(s->oper, (enum op_kind)k) : 0;
+		size_t cnt = oany[k] ? op_count(s->oper, (enum op_kind)k) : 0;
 
-		for (size_t i = 0; i < cnt; i++) {
-			int32_t ix = snap_ou_ix(s, op_item_ou(s->oper, (enum op_kind)k, i)), li = ix >= 0 ? loc[ix] : -1;
-			const void *it = op_item(s->oper, (enum op_kind)k, i);
+		for (size_t it = 0; it < cnt; it++) {
+			int32_t ix = snap_ou_ix(s, op_item_ou(s->oper, (enum op_kind)k, it)), li = ix >= 0 ? loc[ix] : -1;
+			const void *item = op_item(s->oper, (enum op_kind)k, it);
 
-			if (li < 0)
-				continue;
-			for (int m = 0; m < IND_NMEAS; m++)
-				if (omask[k] & BIT(m))
-					sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].item(&env, it);
+			for (int i = 0; li >= 0 && i < nw; i++)
+				for (int m = 0; cw[i].omask[k] && m < IND_NMEAS; m++)
+					if (cw[i].omask[k] & BIT(m))
+						cw[i].sub[(size_t)li * IND_NMEAS + m] += ind_measures[m].item(&cw[i].env, item);
 		}
 	}
-	if (pmask) {
-		for (int32_t li = 0; li < n; li++) {
-			const struct snap_ou *o = &s->ous[order[li]];
+	if ((any_crit || parts) && pass_by_commune(s, order, n, cw, nw, parts, any_crit))
+		goto oom;
+	for (int i = 0; i < nw; i++) {
+		struct calc_win *c = &cw[i];
+		struct ind_env *env = &c->env;
+		double *sub = c->sub;
+		int32_t nrows = 0;
+
+		for (int32_t li = n - 1; li >= 0; li--) {
+			int32_t ix = order[li];
 			double *v = &sub[(size_t)li * IND_NMEAS];
 
-			for (int32_t k = 0; k < o->nmembers; k++) {
-				const struct snap_person *p = s->persons[o->members[k]];
-				struct ind_pfacts pf;
-
-				if (!p)
-					continue;
-				pfacts(&env, p, &pf);
+			if (c->umask && in_force(&s->ous[ix], env->w.stock))
 				for (int m = 0; m < IND_NMEAS; m++)
-					if (pmask & BIT(m))
-						v[m] += ind_measures[m].person(&env, &pf);
+					if (c->umask & BIT(m)) {
+						v[m] += ind_measures[m].unit_fn(env, ix, v);
+						if (env->failed)
+							goto oom;
+					}
+			if (li > 0) {
+				double *pv = &sub[(size_t)loc[s->ous[ix].parent_ix] * IND_NMEAS];
+
+				for (int m = 0; m < IND_NMEAS; m++)
+					pv[m] += v[m];
 			}
 		}
-	}
-	for (int32_t li = n - 1; li >= 0; li--) {
-		int32_t ix = order[li];
-		double *v = &sub[(size_t)li * IND_NMEAS];
-
-		if (umask && in_force(&s->ous[ix], env.w.stock))
-			for (int m = 0; m < IND_NMEAS; m++)
-				if (umask & BIT(m)) {
-					v[m] += ind_measures[m].unit_fn(&env, ix, v);
-					if (env.failed)
-						goto oom;
-				}
-		if (li > 0) {
-			double *pv = &sub[(size_t)loc[s->ous[ix].parent_ix] * IND_NMEAS];
-
-			for (int m = 0; m < IND_NMEAS; m++)
-				pv[m] += v[m];
+		/* rows: the root, then the units directly below it in force on the date */
+		for (int32_t ch = s->ous[root].first_child; ch >= 0; ch = s->ous[ch].next_sibling)
+			nrows += in_force(&s->ous[ch], env->w.stock);
+		nrows++;
+		out[i].ou = malloc((size_t)nrows * sizeof(*out[i].ou));
+		out[i].v = malloc((size_t)nrows * IND_NMEAS * sizeof(*out[i].v));
+		if (!out[i].ou || !out[i].v)
+			goto oom;
+		out[i].ou[0] = root;
+		memcpy(out[i].v, sub, IND_NMEAS * sizeof(*sub));
+		out[i].n = 1;
+		for (int32_t ch = s->ous[root].first_child; ch >= 0; ch = s->ous[ch].next_sibling) {
+			if (!in_force(&s->ous[ch], env->w.stock))
+				continue;
+			out[i].ou[out[i].n] = ch;
+			memcpy(&out[i].v[(size_t)out[i].n * IND_NMEAS], &sub[(size_t)loc[ch] * IND_NMEAS],
+			       IND_NMEAS * sizeof(*sub));
+			out[i].n++;
 		}
+		out[i].have = c->need;
 	}
-	/* rows: the root, then the units directly below it in force on the date */
-	for (int32_t c = s->ous[in->root].first_child; c >= 0; c = s->ous[c].next_sibling)
-		nrows += in_force(&s->ous[c], env.w.stock);
-	nrows++;
-	out->ou = malloc((size_t)nrows * sizeof(*out->ou));
-	out->v = malloc((size_t)nrows * IND_NMEAS * sizeof(*out->v));
-	if (!out->ou || !out->v)
-		goto oom;
-	out->ou[0] = in->root;
-	memcpy(out->v, sub, IND_NMEAS * sizeof(*sub));
-	out->n = 1;
-	for (int32_t c = s->ous[in->root].first_child; c >= 0; c = s->ous[c].next_sibling) {
-		if (!in_force(&s->ous[c], env.w.stock))
-			continue;
-		out->ou[out->n] = c;
-		memcpy(&out->v[(size_t)out->n * IND_NMEAS], &sub[(size_t)loc[c] * IND_NMEAS], IND_NMEAS * sizeof(*sub));
-		out->n++;
-	}
-	out->have = need;
 	rc = 0;
 	goto out;
 oom:
-	ind_rows_free(out);
 	err_set(err, ERR_INTERNAL, NULL, "out of memory computing indicators");
 out:
+	if (rc)
+		for (int i = 0; i < nw; i++)
+			ind_rows_free(&out[i]);
+	for (int i = 0; cw && i < nw; i++) {
+		free(cw[i].sub);
+		if (cw[i].free_own)
+			free(cw[i].free);
+	}
+	free(cw);
 	free(order);
 	free(loc);
-	free(sub);
 	return rc;
 }
 

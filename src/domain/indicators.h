@@ -211,6 +211,12 @@ struct ind_rows {
 /* One pass over the subtree. Returns 0, or -1 with err set (out of memory, unknown root, a drug-free
  * measure needed without cp). */
 int ind_calc(const struct ind_calc_in *in, struct ind_rows *out, struct pcmt_err *err);
+/* Several windows over one subtree in one pass: in[0..n-1] share s and root; out[i] receives what
+ * ind_calc(&in[i]) would. Each resident's events are read once for every window, and each commune's
+ * drug-free criteria once per distinct (stock date, parameters), right after its residents, while
+ * they are in cache. On error every out[i] is empty (ERR_INTERNAL when the inputs do not share s and
+ * root). */
+int ind_calc_many(const struct ind_calc_in *in, int n, struct ind_rows *out, struct pcmt_err *err);
 void ind_rows_free(struct ind_rows *r);
 /* need plus every measure it depends on, transitively. */
 uint64_t ind_need_closure(uint64_t need);

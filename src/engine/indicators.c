@@ -257,47 +257,78 @@ static int group_of(struct work *w, struct tgt *t)
 	return w->ng++;
 }
 
-static int compute(struct live *lv, const struct snap *s, struct group *g, struct pcmt_err *err)
+/* The criteria parameters in force on a window's stock date, or the group marked: before the
+ * rulebook's rows take effect no commune can be judged, and the targets that need the judgement say
+ * so instead of failing the answer. Returns the need mask to compute. */
+static uint64_t drug_free_params(struct live *lv, struct group *g, int32_t stock, uint64_t need, struct crit_params *cp,
+				 const struct crit_params **in_cp)
 {
-	struct crit_params cp, pcp;
-	struct ind_calc_in in = {s, g->root, g->w, NULL, g->need};
 	struct pcmt_err e2;
-	struct ind_window pw;
 
+	*in_cp = NULL;
+	if (!(ind_need_closure(need) & DRUG_FREE_BITS))
+		return need;
 	err_clear(&e2);
-	/* the drug-free criteria are rulebook rows with an effective date: before it, no commune can
-	 * be judged, and the targets that need the judgement say so instead of failing the answer */
-	g->cp_ok = 1;
-	if (ind_need_closure(g->need) & DRUG_FREE_BITS) {
-		if (crit_params_at(live_rules(lv), g->w.stock, &cp, &e2) == 0) {
-			in.cp = &cp;
-		} else {
-			g->cp_ok = 0;
-			snprintf(g->cp_msg, sizeof(g->cp_msg), "the drug-free criteria are not in force on this date: %s",
-				 e2.message);
-			in.need &= ~DRUG_FREE_BITS;
-		}
+	if (crit_params_at(live_rules(lv), stock, cp, &e2) == 0) {
+		*in_cp = cp;
+		return need;
 	}
-	if (ind_calc(&in, &g->cur, err))
-		return -1;
-	if (!g->need_prev)
-		return 0;
-	pw = ind_prev_window(&g->w, g->kind);
-	in.w = pw;
-	in.need = g->need_prev;
-	in.cp = NULL;
-	if (ind_need_closure(in.need) & DRUG_FREE_BITS) {
-		err_clear(&e2);
-		if (crit_params_at(live_rules(lv), pw.stock, &pcp, &e2) == 0) {
-			in.cp = &pcp;
-		} else {
-			g->cp_ok = 0;
-			snprintf(g->cp_msg, sizeof(g->cp_msg), "the drug-free criteria are not in force on this date: %s",
-				 e2.message);
-			in.need &= ~DRUG_FREE_BITS;
-		}
+	g->cp_ok = 0;
+	snprintf(g->cp_msg, sizeof(g->cp_msg), "the drug-free criteria are not in force on this date: %s", e2.message);
+	return need & ~DRUG_FREE_BITS;
+}
+
+/* Every window the groups need (each group's period, and the previous one when a target names a
+ * _prev measure), one ind_calc_many pass per distinct root: a request rooted at one province reads
+ * each resident once, however many periods and dates its targets ask for. */
+static int compute_all(struct live *lv, const struct snap *s, struct work *w, struct pcmt_err *err)
+{
+	struct ind_calc_in *in = calloc((size_t)w->ng * 2 + 1, sizeof(*in));
+	struct crit_params *cp = calloc((size_t)w->ng * 2 + 1, sizeof(*cp));
+	struct ind_rows *rows = calloc((size_t)w->ng * 2 + 1, sizeof(*rows));
+	struct ind_rows **dst = calloc((size_t)w->ng * 2 + 1, sizeof(*dst));
+	char *done = calloc((size_t)w->ng + 1, 1);
+	int rc = -1;
+
+	if (!in || !cp || !rows || !dst || !done) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
 	}
-	return ind_calc(&in, &g->prev, err);
+	for (int k = 0; k < w->ng; k++)
+		w->g[k].cp_ok = 1;
+	for (int k = 0; k < w->ng; k++) {
+		int n = 0;
+
+		if (done[k])
+			continue;
+		for (int j = k; j < w->ng; j++) {
+			struct group *g = &w->g[j];
+
+			if (done[j] || g->root != w->g[k].root)
+				continue;
+			done[j] = 1;
+			in[n] = (struct ind_calc_in){s, g->root, g->w, NULL, 0};
+			in[n].need = drug_free_params(lv, g, g->w.stock, g->need, &cp[n], &in[n].cp);
+			dst[n++] = &g->cur;
+			if (!g->need_prev)
+				continue;
+			in[n] = (struct ind_calc_in){s, g->root, ind_prev_window(&g->w, g->kind), NULL, 0};
+			in[n].need = drug_free_params(lv, g, in[n].w.stock, g->need_prev, &cp[n], &in[n].cp);
+			dst[n++] = &g->prev;
+		}
+		if (ind_calc_many(in, n, rows, err))
+			goto out;
+		for (int i = 0; i < n; i++)
+			*dst[i] = rows[i];
+	}
+	rc = 0;
+out:
+	free(in);
+	free(cp);
+	free(rows);
+	free(dst);
+	free(done);
+	return rc;
 }
 
 struct names_cls {
@@ -468,9 +499,8 @@ int ind_answer(struct live *lv, struct store *st, const struct ind_opts *o, json
 		if (t->e && !t->reason[0] && !t->not_started)
 			t->group = group_of(&w, t);
 	}
-	for (int k = 0; k < w.ng; k++)
-		if (compute(lv, s, &w.g[k], err))
-			goto out;
+	if (w.ng && compute_all(lv, s, &w, err))
+		goto out;
 	ans = json_object();
 	json_object_set_new(ans, "plan", json_deep_copy(w.plan));
 	json_object_del(json_object_get(ans, "plan"), "created_at");

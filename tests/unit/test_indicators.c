@@ -282,6 +282,56 @@ static void test_prev_window_and_values(void **state)
 	snap_free(s);
 }
 
+/* ind_calc_many: several windows over one subtree in one pass give, window by window, exactly what
+ * ind_calc gives for each alone, including two windows on one stock date whose criteria parameters
+ * differ (the verdicts are shared only between equal parameters) and windows needing only part of
+ * the measures. */
+static void test_many_windows(void **state)
+{
+	static const struct crit_params CP0 = {30, 0, 365, 90}; /* ceiling 0: no commune passes */
+	struct snap *s = build();
+	int32_t root = snap_ou_ix(s, PROVINCE);
+	struct ind_calc_in in[5] = {
+		{s, root, {ymd(2022, 1, 1), ymd(2022, 12, 31), ymd(2022, 12, 31), ymd(2022, 12, 31)}, &CP, ALL},
+		{s, root, {ymd(2022, 1, 1), ymd(2022, 3, 31), ymd(2022, 3, 31), ymd(2022, 3, 31)}, &CP, ALL},
+		{s, root, {ymd(2021, 1, 1), ymd(2021, 12, 31), ymd(2021, 12, 31), ymd(2021, 12, 31)}, NULL,
+		 UINT64_C(1) << M_ADDICTS_COUNT},
+		{s, root, {ymd(2022, 1, 1), ymd(2022, 12, 31), ymd(2022, 12, 31), ymd(2022, 12, 31)}, &CP0,
+		 UINT64_C(1) << M_DISTRICTS_DRUG_FREE},
+		{s, root, {ymd(2022, 7, 1), ymd(2022, 7, 31), ymd(2022, 7, 15), ymd(2022, 7, 15)}, NULL,
+		 (UINT64_C(1) << M_COMMUNITY_TREATED_TRAINED) | (UINT64_C(1) << M_HEALTH_STATIONS)},
+	};
+	struct ind_rows many[5], one;
+	struct pcmt_err err;
+
+	snap_person_drop(s, 5); /* C3 and C4 drug-free on 2022-12-31 under CP, none under CP0 */
+	err_clear(&err);
+	assert_int_equal(ind_calc_many(in, 5, many, &err), 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(ind_calc(&in[i], &one, &err), 0);
+		assert_int_equal(many[i].n, one.n);
+		assert_true(many[i].have == one.have);
+		assert_memory_equal(many[i].ou, one.ou, (size_t)one.n * sizeof(*one.ou));
+		for (size_t k = 0; k < (size_t)one.n * IND_NMEAS; k++)
+			assert_true(many[i].v[k] == one.v[k]);
+		ind_rows_free(&one);
+	}
+	assert_true(V(many[0], 0, M_COMMUNES_DRUG_FREE) == 2);
+	assert_true(V(many[3], 0, M_COMMUNES_DRUG_FREE) == 0);
+	assert_true(V(many[2], 0, M_ADDICTS_COUNT) == 3);     /* P1 P3 P4 on 2021-12-31 */
+	assert_true(V(many[4], 0, M_HEALTH_STATIONS) == 3);
+	for (int i = 0; i < 5; i++)
+		ind_rows_free(&many[i]);
+	/* windows over different roots cannot share a pass: an error, every output empty */
+	in[1].root = snap_ou_ix(s, DA);
+	assert_int_equal(ind_calc_many(in, 2, many, &err), -1);
+	assert_int_equal(err.code, ERR_INTERNAL);
+	assert_int_equal(many[0].n, 0);
+	assert_null(many[0].v);
+	assert_int_equal(many[1].n, 0);
+	snap_free(s);
+}
+
 static void test_measure_names(void **state)
 {
 	int prev, n = 0;
@@ -548,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_shorter_windows),
 		cmocka_unit_test(test_units_out_of_force),
 		cmocka_unit_test(test_prev_window_and_values),
+		cmocka_unit_test(test_many_windows),
 		cmocka_unit_test(test_measure_names),
 		cmocka_unit_test(test_periods),
 		cmocka_unit_test(test_status),
