@@ -5,8 +5,9 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "store/vault.h"
 
-static const struct cmd *const cmds[] = {&cmd_serve, &cmd_demo, &cmd_migrate, &cmd_orgunits, &cmd_rules, &cmd_eval, &cmd_plans, &cmd_indicators, &cmd_copy, &cmd_report, NULL};
+static const struct cmd *const cmds[] = {&cmd_serve, &cmd_demo, &cmd_migrate, &cmd_orgunits, &cmd_rules, &cmd_eval, &cmd_plans, &cmd_indicators, &cmd_copy, &cmd_report, &cmd_key, NULL};
 
 static void help(FILE *f)
 {
@@ -14,7 +15,8 @@ static void help(FILE *f)
 		   "usage: pcmt COMMAND [OPTIONS]\n\ncommands:\n", PCMT_VERSION);
 	for (int i = 0; cmds[i]; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
-	fprintf(f, "\n`pcmt COMMAND --help` describes a command. The database is --db FILE, or $PCMT_DB.\n");
+	fprintf(f, "\n`pcmt COMMAND --help` describes a command. The database is --db FILE, or $PCMT_DB;\n"
+		   "the key to its identities --key-file FILE, or $PCMT_KEY_FILE, else FILE.key beside a SQLite FILE.\n");
 }
 
 int main(int argc, char **argv)
@@ -22,6 +24,29 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "pcmt: libsodium failed to initialise\n");
 		return 1;
+	}
+	/* --key-file FILE (or --key-file=FILE), anywhere: the key to the identities, for every command */
+	for (int i = 1; i < argc; i++) {
+		const char *path = NULL;
+		int take = 0;
+
+		if (!strcmp(argv[i], "--key-file")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "pcmt: --key-file needs a file name\n");
+				return 2;
+			}
+			path = argv[i + 1];
+			take = 2;
+		} else if (!strncmp(argv[i], "--key-file=", 11)) {
+			path = argv[i] + 11;
+			take = 1;
+		}
+		if (!take)
+			continue;
+		vault_set_path(path);
+		memmove(&argv[i], &argv[i + take], (size_t)(argc - i - take + 1) * sizeof argv[0]);
+		argc -= take;
+		i--;
 	}
 	if (argc < 2) {
 		help(stderr);

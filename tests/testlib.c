@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "util/date.h"
 
 enum { START_WAIT_MS = 10000, STOP_WAIT_MS = 10000, RESP_MAX = 64 << 20 };
@@ -38,10 +40,28 @@ const char *tl_pg(void)
 	return base;
 }
 
+/* The key that seals identities (store/vault.h), for this process and the `pcmt` children it
+ * starts: a fresh random one per test process, unless the environment names one. */
+static void tl_key_env(void)
+{
+	unsigned char k[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+
+	if (getenv("PCMT_KEY") || getenv("PCMT_KEY_FILE"))
+		return;
+	if (sodium_init() < 0)
+		abort();
+	randombytes_buf(k, sizeof k);
+	sodium_bin2base64(b64, sizeof b64, k, sizeof k, sodium_base64_VARIANT_ORIGINAL);
+	setenv("PCMT_KEY", b64, 0);
+}
+
 int tl_tmp_init(struct tl_tmp *t)
 {
 	static int serial;
 	const char *pg = tl_pg();
+
+	tl_key_env();
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->dir, sizeof(t->dir), "/tmp/pcmt-test-XXXXXX");

@@ -241,7 +241,11 @@ static const struct field_def f_persons[] = {
 	{"phone", FT_TEXT, F_IDENT, 20, 0, 0, 0, "Số điện thoại", "Phone"},
 	{"occupation", FT_TEXT, 0, 100, 0, 0, 0, "Nghề nghiệp", "Occupation"},
 	{"employment", FT_ENUM, 0, 0, &en_employment, 0, 0, "Tình trạng việc làm", "Employment"},
-	{"name_fold", FT_TEXT, F_DERIVED | F_HIDDEN, 600, 0, 0, 0, 0, 0}};
+	/* Sealed at rest (store/vault.h): the store replaces name_fold with the folded name's blind
+	 * index and fills nid_index and key_id; they never leave the store. */
+	{"name_fold", FT_TEXT, F_DERIVED | F_HIDDEN, 600, 0, 0, 0, 0, 0},
+	{"nid_index", FT_TEXT, F_DERIVED | F_HIDDEN, 32, 0, 0, 0, 0, 0},
+	{"key_id", FT_TEXT, F_DERIVED | F_HIDDEN, 16, 0, 0, 0, 0, 0}};
 
 static int check_person(const struct ent_ctx *ctx, json_t *rec, struct pcmt_err *err)
 {
@@ -271,7 +275,8 @@ static int derive_person(json_t *rec, struct pcmt_err *err)
 
 const struct entity_def ent_persons = {
 	"persons", "person", "Đối tượng quản lý", "Persons", E_PERSONAL, f_persons, N(f_persons),
-	"t.residence_ou", "t.name_fold, t.id", check_person, derive_person};
+	/* by id: names are sealed, so the database cannot sort by them */
+	"t.residence_ou", "t.id", check_person, derive_person};
 
 /* ---- person events -------------------------------------------------------------------------- */
 

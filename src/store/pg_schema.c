@@ -604,5 +604,20 @@ static const char m6[] =
 	OST_PROV_MOVED
 	LOG_TRIGGER("ost_prescription", "pcmt_log_event")
 	LOG_TRIGGER("ost_dose", "pcmt_log_event");
+/* Identities encrypted at rest: the twin of sqlite_schema.c m7 (see there). */
+static const char m7[] =
+	"ALTER TABLE person ADD COLUMN nid_index " TXT ";"
+	"ALTER TABLE person ADD COLUMN key_id " TXT ";"
+	"ALTER TABLE person ADD COLUMN erased_on date;"
+	"CREATE UNIQUE INDEX person_nid_index ON person(nid_index);"
+	"CREATE INDEX person_key ON person(key_id);"
+	"CREATE TABLE person_token ("
+	"  h bigint NOT NULL,"
+	"  person_id bigint NOT NULL,"
+	"  PRIMARY KEY (h, person_id));"
+	"CREATE INDEX person_token_person ON person_token(person_id);"
+	"CREATE TABLE vault_state ("
+	"  id integer PRIMARY KEY CHECK (id = 1),"
+	"  key_id " TXT " NOT NULL);";
 
-const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, NULL};
+const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, NULL};

@@ -609,4 +609,26 @@ const struct sqlite_province_src sqlite_province_src[] = {
 	{"ost_reconciliation", "facility_id", "facility"},
 	{NULL, NULL, NULL}};
 
-const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, NULL};
+/* Identities encrypted at rest (store/vault.h). The sealed fields keep their columns (each now holds
+ * "pv1:KEYID:..."); name_fold holds the folded name's blind index; nid_index the national ID's,
+ * unique; key_id the key a row is sealed under (NULL: still plain, sealed by the store right after
+ * this migration). person_token: the search tokens' blind indexes. vault_state: the key this
+ * database seals new rows under (a rotation switches it first). erased_on: the day retention erased
+ * the person's identifying fields. No foreign key from person_token: PostgreSQL keys person by
+ * (id, province_code); the store deletes a person's tokens with the person. */
+static const char m7[] =
+	"ALTER TABLE person ADD COLUMN nid_index TEXT;"
+	"ALTER TABLE person ADD COLUMN key_id TEXT;"
+	"ALTER TABLE person ADD COLUMN erased_on TEXT;"
+	"CREATE UNIQUE INDEX person_nid_index ON person(nid_index);"
+	"CREATE INDEX person_key ON person(key_id);"
+	"CREATE TABLE person_token ("
+	"  h INTEGER NOT NULL,"
+	"  person_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (h, person_id)) WITHOUT ROWID;"
+	"CREATE INDEX person_token_person ON person_token(person_id);"
+	"CREATE TABLE vault_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  key_id TEXT NOT NULL);";
+
+const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, NULL};

@@ -166,6 +166,24 @@ struct store_ops {
 			struct pcmt_err *err);
 	int (*raw_write)(struct store *s, const char *table, int ncols, const char *const *cols,
 			 const char *const *vals, size_t nrows, struct pcmt_err *err);
+	/* Identities encrypted at rest (store/vault.h, docs/security.md). insert/update/get/list/
+	 * person_similar/bulk_insert seal and open persons' identifying fields with the key file that
+	 * vault_get() finds for the store's URL; these slots serve `pcmt key` and `pcmt retention`.
+	 * key_current: the id of the key this database seals new rows under ("" when none yet).
+	 * key_switch: makes key_id (which the key file must hold) that key, in one transaction ordered
+	 * with every write: from then on no write seals under another key.
+	 * key_reseal: seals under the database's key up to `batch` persons still under another key (or
+	 * still plain, from before schema 7), in one transaction; *left receives how many remain. Each
+	 * call commits, so a rotation stopped half way resumes where it stopped.
+	 * person_erase: retention. Erases person id's identifying fields (sealed fields emptied,
+	 * blind indexes and search tokens removed, date of birth kept as its year only) and marks the
+	 * row erased on `day`; the person's dated facts stay for statistics. *done is 0 when the
+	 * person was already erased (nothing written) or does not exist. dry_run: nothing written,
+	 * *done tells what would be. No scope: an administrative act. */
+	int (*key_current)(struct store *s, char id[17], struct pcmt_err *err);
+	int (*key_switch)(struct store *s, const char *key_id, struct pcmt_err *err);
+	int (*key_reseal)(struct store *s, int batch, int64_t *done, int64_t *left, struct pcmt_err *err);
+	int (*person_erase)(struct store *s, int64_t id, int32_t day, int dry_run, int *done, struct pcmt_err *err);
 	void (*close)(struct store *s);
 };
 

@@ -3,6 +3,7 @@
  * per write. SQL is generated from the entity descriptors, so a field declared in entity.c needs
  * only its column in a migration. Scope (an org-unit subtree) is applied here, in scope_sql() and
  * the cached statements' "?2 IS NULL OR ..." clause, and nowhere else. */
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "store/sqlite_schema.h"
 #include "store/store.h"
+#include "store/vault.h"
 #include "util/date.h"
 
 enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_N };
@@ -22,6 +24,7 @@ struct store_sqlite {
 	int in_tx;         /* inside an explicit begin/commit */
 	sqlite3_stmt *st[ENT_MAX][ST_N];
 	sqlite3_stmt *ou_get, *ou_code, *ou_path;
+	sqlite3_stmt *tok_del, *tok_ins; /* person_token (identities) */
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -221,6 +224,28 @@ static int schema_version(struct store_sqlite *s, int *v, struct pcmt_err *err)
 
 static int prepare_all(struct store_sqlite *s, struct pcmt_err *err);
 
+static int sq_key_reseal(struct store *st, int batch, int64_t *done, int64_t *left, struct pcmt_err *err);
+
+/* Persons written before schema 7 are still plain: seal them now, a batch per transaction (the key
+ * is needed only when there are some). The old plain text is gone from the file once the WAL is
+ * checkpointed: secure_delete zeroes the freed space. */
+static int seal_legacy(struct store_sqlite *s, struct pcmt_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t n = 0, done, left = 1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM person WHERE key_id IS NULL", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (n == 0)
+		return 0;
+	while (left > 0)
+		if (sq_key_reseal(&s->base, 5000, &done, &left, err))
+			return -1;
+	return exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+}
+
 static int sq_migrate(struct store *st, int *from, int *to, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
@@ -250,7 +275,9 @@ static int sq_migrate(struct store *st, int *from, int *to, struct pcmt_err *err
 		goto fail;
 	if (to)
 		*to = v;
-	return prepare_all(s, err);
+	if (prepare_all(s, err))
+		return -1;
+	return seal_legacy(s, err);
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -277,10 +304,11 @@ static int prepare_entity(struct store_sqlite *s, int ix, struct pcmt_err *err)
 	sb_add(&b, "INSERT INTO %s (", e->table);
 	for (int i = 0; i < e->nfields; i++)
 		sb_add(&b, "%s, ", e->fields[i].name);
-	sb_add(&b, "created_at, updated_at) VALUES (");
+	/* id last: NULL lets SQLite pick it; persons give it, since it is sealed into their ciphertexts */
+	sb_add(&b, "created_at, updated_at, id) VALUES (");
 	for (int i = 0; i < e->nfields; i++)
 		sb_add(&b, "?, ");
-	sb_add(&b, "?, ?)");
+	sb_add(&b, "?, ?, ?)");
 	if (b.oom || prepare(s, b.p, &s->st[ix][ST_INSERT], err))
 		goto out;
 	/* GET, scoped: ?1 id, ?2/?3 path bounds or NULL */
@@ -569,6 +597,7 @@ static int ou_fix_path(struct store_sqlite *s, int64_t id, struct pcmt_err *err)
 
 static int scoped_get(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc,
 		      int64_t id, json_t **out, struct pcmt_err *err);
+static int sq_person_open(struct store_sqlite *s, json_t *row, struct pcmt_err *err);
 
 /* Resolves org-unit codes to ids and checks that every reference exists (within scope for
  * person-level targets). Rewrites rec in place. */
@@ -656,7 +685,14 @@ static int scoped_get(struct store_sqlite *s, const struct entity_def *e, const 
 	if (rc == SQLITE_ROW) {
 		*out = row_json(st, e);
 		sqlite3_reset(st);
-		return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		if (!*out)
+			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		if (e == &ent_persons && sq_person_open(s, *out, err)) {
+			json_decref(*out);
+			*out = NULL;
+			return -1;
+		}
+		return 0;
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -695,6 +731,164 @@ static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, j
 	return err_set(err, ERR_CONFLICT, NULL, "the record duplicates a unique value");
 }
 
+/* ---- identities (store/vault.h) ------------------------------------------------------------- */
+
+/* The key new ciphertexts use: the database's own (vault_state), which the key file must hold; a
+ * database without one adopts the key file's current key. Called inside the write's transaction, so
+ * that a rotation switching the database's key (sq_key_switch) and this write are ordered. */
+static int sq_write_key(struct store_sqlite *s, const struct vault **vp, const struct vault_key **kp,
+			struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+	const struct vault_key *k = NULL;
+	sqlite3_stmt *q = NULL;
+	char id[VAULT_ID_LEN + 1] = "";
+	int rc;
+
+	if (!v)
+		return -1;
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT key_id FROM vault_state WHERE id = 1", -1, &q, NULL)) != SQLITE_OK)
+		return sq_fail(s, rc, err, "reading the database's key id");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(s, rc, err, "reading the database's key id");
+	if (!id[0]) {
+		k = &v->keys[v->current];
+		if ((rc = sqlite3_prepare_v2(s->db, "INSERT INTO vault_state (id, key_id) VALUES (1, ?)", -1, &q, NULL)) != SQLITE_OK)
+			return sq_fail(s, rc, err, "recording the database's key id");
+		sqlite3_bind_text(q, 1, k->id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			return sq_fail(s, rc, err, "recording the database's key id");
+	} else if (!(k = vault_key(v, id))) {
+		return err_set(err, ERR_UNAVAILABLE, "key",
+			       "this database seals identities under key %s, which the key file %s lacks", id,
+			       v->path[0] ? v->path : "($PCMT_KEY)");
+	}
+	*vp = v;
+	*kp = k;
+	return 0;
+}
+
+/* Binds the blind index of text under every key of v ("IN (?, ...)" with v->n marks). */
+static void in_marks(struct sb *b, int n)
+{
+	sb_add(b, "IN (");
+	for (int i = 0; i < n; i++)
+		sb_add(b, "%s?", i ? ", " : "");
+	sb_add(b, ")");
+}
+
+/* A national ID another person already holds, under any key of the file (a rotation may be
+ * half done): ERR_CONFLICT naming the field and the holder, as the unique constraint did. */
+static int sq_nid_taken(struct store_sqlite *s, const struct vault *v, const char *nid, int64_t self,
+			struct pcmt_err *err)
+{
+	struct sb b = {0};
+	sqlite3_stmt *q = NULL;
+	char hex[VAULT_MAX_KEYS][33];
+	int64_t found = 0;
+	int rc;
+
+	sb_add(&b, "SELECT id FROM person WHERE nid_index ");
+	in_marks(&b, v->n);
+	sb_add(&b, " AND id <> ? LIMIT 1");
+	if (b.oom || (rc = sqlite3_prepare_v2(s->db, b.p, -1, &q, NULL)) != SQLITE_OK) {
+		free(b.p);
+		return sq_fail(s, SQLITE_NOMEM, err, "checking the national ID");
+	}
+	for (int i = 0; i < v->n; i++) {
+		vault_index_hex(&v->keys[i], "nid", nid, hex[i]);
+		sqlite3_bind_text(q, i + 1, hex[i], -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(q, v->n + 1, self);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		found = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	free(b.p);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(s, rc, err, "checking the national ID");
+	if (found) {
+		err_set(err, ERR_CONFLICT, "national_id", "another persons record already has this national_id (id %lld)",
+			(long long)found);
+		err->existing_id = found;
+		return -1;
+	}
+	return 0;
+}
+
+static int sq_tokens_put(struct store_sqlite *s, int64_t id, const int64_t *tok, int n, struct pcmt_err *err)
+{
+	int rc;
+
+	if (!s->tok_del &&
+	    (prepare(s, "DELETE FROM person_token WHERE person_id = ?", &s->tok_del, err) ||
+	     prepare(s, "INSERT OR IGNORE INTO person_token (h, person_id) VALUES (?, ?)", &s->tok_ins, err)))
+		return -1;
+	sqlite3_reset(s->tok_del);
+	sqlite3_bind_int64(s->tok_del, 1, id);
+	rc = sqlite3_step(s->tok_del);
+	sqlite3_reset(s->tok_del);
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, err, "writing search tokens");
+	for (int i = 0; i < n; i++) {
+		sqlite3_reset(s->tok_ins);
+		sqlite3_bind_int64(s->tok_ins, 1, tok[i]);
+		sqlite3_bind_int64(s->tok_ins, 2, id);
+		rc = sqlite3_step(s->tok_ins);
+		sqlite3_reset(s->tok_ins);
+		if (rc != SQLITE_DONE)
+			return sq_fail(s, rc, err, "writing search tokens");
+	}
+	return 0;
+}
+
+/* Seals a validated person (rec, modified in place) for row id: national ID not held by another,
+ * identifying fields sealed, blind indexes set; then its search tokens. */
+static int sq_person_seal(struct store_sqlite *s, int64_t id, json_t *rec, struct pcmt_err *err)
+{
+	const struct vault *v;
+	const struct vault_key *k;
+	const char *nid = json_string_value(json_object_get(rec, "national_id"));
+	int64_t tok[VAULT_MAX_TOKENS];
+	int ntok = 0;
+
+	if (sq_write_key(s, &v, &k, err))
+		return -1;
+	if (nid && sq_nid_taken(s, v, nid, id, err))
+		return -1;
+	if (vault_seal_person(k, id, rec, tok, &ntok, err))
+		return -1;
+	return sq_tokens_put(s, id, tok, ntok, err);
+}
+
+/* Opens a person row read from the database (in place). */
+static int sq_person_open(struct store_sqlite *s, json_t *row, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+
+	if (!v)
+		return -1;
+	return vault_open_person(v, json_integer_value(json_object_get(row, "id")), row, err);
+}
+
+static int64_t next_person_id(struct store_sqlite *s)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) + 1 FROM person", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return id;
+}
+
 /* ---- CRUD ----------------------------------------------------------------------------------- */
 
 static int bind_fields(sqlite3_stmt *st, const struct entity_def *e, json_t *rec)
@@ -713,7 +907,7 @@ static int sq_insert(struct store *st, const struct entity_def *e, const struct 
 	json_t *rec = NULL, *row = NULL;
 	sqlite3_stmt *q;
 	char now[21];
-	int64_t id;
+	int64_t id, pid = 0;
 
 	if (out)
 		*out = NULL;
@@ -725,6 +919,12 @@ static int sq_insert(struct store *st, const struct entity_def *e, const struct 
 		goto out;
 	if (resolve_refs(s, e, sc, rec, err))
 		goto done;
+	/* a person's id is sealed into its ciphertexts, so it is chosen first (inside the write lock) */
+	if (e == &ent_persons && (!(pid = next_person_id(s)) || sq_person_seal(s, pid, rec, err))) {
+		if (!pid)
+			sq_fail(s, sqlite3_errcode(s->db), err, "choosing an id");
+		goto done;
+	}
 	q = s->st[ix][ST_INSERT];
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -735,6 +935,8 @@ static int sq_insert(struct store *st, const struct entity_def *e, const struct 
 	date_now_iso(now);
 	sqlite3_bind_text(q, e->nfields + 1, now, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, e->nfields + 2, now, -1, SQLITE_TRANSIENT);
+	if (pid)
+		sqlite3_bind_int64(q, e->nfields + 3, pid);
 	src = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (src != SQLITE_DONE) {
@@ -802,6 +1004,8 @@ static int sq_update(struct store *st, const struct entity_def *e, const struct 
 	json_decref(row);
 	row = NULL;
 	if (resolve_refs(s, e, sc, rec, err))
+		goto done;
+	if (e == &ent_persons && sq_person_seal(s, id, rec, err))
 		goto done;
 	q = s->st[ix][ST_UPDATE];
 	sqlite3_reset(q);
@@ -892,6 +1096,8 @@ static int sq_del(struct store *st, const struct entity_def *e, const struct sco
 		sq_fail(s, src, err, "deleting");
 		goto done;
 	}
+	if (e == &ent_persons && sq_tokens_put(s, id, NULL, 0, err))
+		goto done;
 	rc = 0;
 done:
 	json_decref(row);
@@ -976,6 +1182,56 @@ static int like_token(struct binds *b, const char *tok, size_t n)
 	return bt(b, buf);
 }
 
+/* Persons' national ID equal to nid, through its blind index under every key of the file. */
+static int nid_index_sql(struct store_sqlite *s, const char *nid, struct sb *w, struct binds *b, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+	char hex[33];
+
+	if (!v)
+		return -1;
+	sb_add(w, " AND t.nid_index ");
+	in_marks(w, v->n);
+	for (int i = 0; i < v->n; i++) {
+		vault_index_hex(&v->keys[i], "nid", nid, hex);
+		if (bt(b, hex))
+			return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
+	}
+	return 0;
+}
+
+/* Persons' search (folded text): all digits is an exact national ID; otherwise every word must
+ * begin a word of the name or aliases, matched through the search tokens' blind indexes (a word
+ * of one letter matches only a one-letter word: prefixes start at two). */
+static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w, struct binds *b,
+			     struct pcmt_err *err)
+{
+	const struct vault *v;
+	size_t n = strlen(p);
+
+	if (strspn(p, "0123456789") == n)
+		return nid_index_sql(s, p, w, b, err);
+	if (!(v = vault_get(s->base.url, err)))
+		return -1;
+	while (*p) {
+		size_t k;
+
+		while (*p == ' ')
+			p++;
+		k = strcspn(p, " ");
+		if (!k)
+			break;
+		sb_add(w, " AND t.id IN (SELECT k.person_id FROM person_token k WHERE k.h ");
+		in_marks(w, v->n);
+		sb_add(w, ")");
+		for (int i = 0; i < v->n; i++)
+			if (bi(b, vault_index_tok(&v->keys[i], p, k)))
+				return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
+		p += k;
+	}
+	return 0;
+}
+
 static int where_sql(struct store_sqlite *s, const struct entity_def *e, const struct store_query *q,
 		     struct sb *w, struct binds *b, struct pcmt_err *err)
 {
@@ -988,7 +1244,10 @@ static int where_sql(struct store_sqlite *s, const struct entity_def *e, const s
 		return -1;
 	if (q->ou_subtree && subtree_sql(s, e, q->ou_subtree, w, b, err))
 		return -1;
-	if (q->search && *q->search) {
+	if (q->search && *q->search && e == &ent_persons) {
+		if (person_search_sql(s, q->search, w, b, err))
+			return -1;
+	} else if (q->search && *q->search) {
 		const char *p = q->search;
 		size_t n = strlen(p), digits = strspn(p, "0123456789");
 
@@ -1023,6 +1282,14 @@ static int where_sql(struct store_sqlite *s, const struct entity_def *e, const s
 				       q->eq[i].field);
 		if (!v || json_is_null(v)) {
 			sb_add(w, " AND t.%s IS NULL", f->name);
+			continue;
+		}
+		if (f->flags & F_IDENT) {
+			/* sealed: an exact match through its blind index (national_id is the only one) */
+			if (strcmp(f->name, "national_id") || !json_is_string(v))
+				return err_set(err, ERR_BAD_REQUEST, f->name, "%s cannot be filtered by %s", e->name, f->name);
+			if (nid_index_sql(s, json_string_value(v), w, b, err))
+				return -1;
 			continue;
 		}
 		sb_add(w, " AND t.%s = ?", f->name);
@@ -1121,8 +1388,17 @@ static int sq_list(struct store *st, const struct entity_def *e, const struct st
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	while ((src = sqlite3_step(qs)) == SQLITE_ROW)
-		json_array_append_new(arr, row_json(qs, e));
+	while ((src = sqlite3_step(qs)) == SQLITE_ROW) {
+		json_t *row = row_json(qs, e);
+
+		if (!row) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		json_array_append_new(arr, row);
+		if (e == &ent_persons && sq_person_open(s, row, err))
+			goto out;
+	}
 	if (src != SQLITE_DONE) {
 		sq_fail(s, src, err, "listing");
 		goto out;
@@ -1149,12 +1425,23 @@ static int sq_person_similar(struct store *st, const struct scope *sc, const cha
 	char d[DATE_BUFSZ];
 	int rc = -1, src;
 	json_t *arr = NULL;
+	const struct vault *v;
 
 	*out = NULL;
-	if (ready(s, err))
+	if (ready(s, err) || !(v = vault_get(s->base.url, err)))
 		return -1;
-	sb_add(&w, "SELECT t.id, t.full_name, t.dob, t.residence_ou FROM person t WHERE t.name_fold = ? AND t.id <> ?");
-	if (bt(&b, name_fold) || bi(&b, exclude_id))
+	/* name_fold holds the folded name's blind index, under whichever key sealed the row */
+	sb_add(&w, "SELECT t.id, t.full_name, t.dob, t.residence_ou FROM person t WHERE t.name_fold ");
+	in_marks(&w, v->n);
+	sb_add(&w, " AND t.id <> ?");
+	for (int i = 0; i < v->n; i++) {
+		char hex[33];
+
+		vault_index_hex(&v->keys[i], "name", name_fold, hex);
+		if (bt(&b, hex))
+			goto out;
+	}
+	if (bi(&b, exclude_id))
 		goto out;
 	if (dob != DATE_NONE) {
 		sb_add(&w, " AND t.dob = ?");
@@ -1173,8 +1460,17 @@ static int sq_person_similar(struct store *st, const struct scope *sc, const cha
 	while (arr && (src = sqlite3_step(q)) == SQLITE_ROW) {
 		json_t *o = json_object();
 
+		const char *sealed = (const char *)sqlite3_column_text(q, 1);
+		char *name = NULL;
+
 		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
-		json_object_set_new(o, "full_name", json_string((const char *)sqlite3_column_text(q, 1)));
+		if (sealed && *sealed &&
+		    vault_open(v, "person", sqlite3_column_int64(q, 0), "full_name", sealed, &name, err)) {
+			json_decref(o);
+			goto out;
+		}
+		json_object_set_new(o, "full_name", json_string(name ? name : ""));
+		free(name);
 		json_object_set_new(o, "dob", sqlite3_column_type(q, 2) == SQLITE_NULL
 						      ? json_null()
 						      : json_string((const char *)sqlite3_column_text(q, 2)));
@@ -1632,8 +1928,8 @@ static int bulk_statement(struct store_sqlite *s, int ix, struct pcmt_err *err)
 	sb_add(&b, "INSERT INTO %s (", e->table);
 	for (int i = 0; i < e->nfields; i++)
 		sb_add(&b, "%s, ", e->fields[i].name);
-	sb_add(&b, "created_at, updated_at%s) VALUES (", col > 0 ? ", province_code" : "");
-	for (int i = 0; i < e->nfields + 2; i++)
+	sb_add(&b, "created_at, updated_at, id%s) VALUES (", col > 0 ? ", province_code" : "");
+	for (int i = 0; i < e->nfields + 3; i++)
 		sb_add(&b, "%s?%d", i ? ", " : "", i + 1);
 	if (col > 0)
 		sb_add(&b, ", coalesce((SELECT x.province_code FROM %s x WHERE x.id = ?%d), '')", src->from, col);
@@ -1643,13 +1939,36 @@ static int bulk_statement(struct store_sqlite *s, int ix, struct pcmt_err *err)
 	return rc;
 }
 
+/* A bulk-loaded person's sealed text fields (as vault_seal_person makes them) in *out. */
+static int bulk_seal(const struct entity_def *e, const struct bulk_val *v, int64_t id, const struct vault_key *k,
+		     json_t **out, int64_t *tok, int *ntok, struct pcmt_err *err)
+{
+	json_t *rec = json_object();
+
+	if (!rec)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	for (int f = 0; f < e->nfields; f++)
+		if (e->fields[f].type == FT_TEXT && !v[f].is_null && v[f].s &&
+		    ((e->fields[f].flags & F_IDENT) || !strcmp(e->fields[f].name, "name_fold")))
+			json_object_set_new(rec, e->fields[f].name, json_string(v[f].s));
+	if (vault_seal_person(k, id, rec, tok, ntok, err)) {
+		json_decref(rec);
+		return -1;
+	}
+	*out = rec;
+	return 0;
+}
+
 static int sq_bulk_insert(struct store *st, const struct entity_def *e, const struct bulk_val *vals, size_t n,
 			  int64_t *first_id, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
-	int ix = ent_index(e), nf = e->nfields, src;
+	int ix = ent_index(e), nf = e->nfields, src, ntok = 0;
 	sqlite3_stmt *q;
 	char now[21];
+	int64_t pid = 0, tok[VAULT_MAX_TOKENS];
+	const struct vault *vt = NULL;
+	const struct vault_key *key = NULL;
 
 	*first_id = 0;
 	if (ix < 0 || ready(s, err))
@@ -1660,12 +1979,22 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 		return -1;
 	q = s->st[ix][ST_BULK];
 	date_now_iso(now);
+	/* persons are sealed on the way in, each under the id it gets: ids are chosen here */
+	if (e == &ent_persons && (!(pid = next_person_id(s)) || sq_write_key(s, &vt, &key, err)))
+		return pid ? -1 : sq_fail(s, sqlite3_errcode(s->db), err, "choosing an id");
 	for (size_t r = 0; r < n; r++) {
 		const struct bulk_val *v = vals + r * (size_t)nf;
+		json_t *sealed = NULL;
 
 		sqlite3_reset(q);
+		if (pid && bulk_seal(e, v, pid + (int64_t)r, key, &sealed, tok, &ntok, err))
+			return -1;
 		for (int f = 0; f < nf; f++) {
-			if (v[f].is_null)
+			const char *sv = sealed ? json_string_value(json_object_get(sealed, e->fields[f].name)) : NULL;
+
+			if (sv)
+				sqlite3_bind_text(q, f + 1, sv, -1, SQLITE_TRANSIENT);
+			else if (v[f].is_null)
 				sqlite3_bind_null(q, f + 1);
 			else if (e->fields[f].type == FT_INT || e->fields[f].type == FT_MONEY || e->fields[f].type == FT_REF ||
 				 e->fields[f].type == FT_OU || e->fields[f].type == FT_BOOL)
@@ -1673,8 +2002,13 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 			else
 				sqlite3_bind_text(q, f + 1, v[f].s, -1, SQLITE_STATIC);
 		}
+		json_decref(sealed);
 		sqlite3_bind_text(q, nf + 1, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, nf + 2, now, -1, SQLITE_STATIC);
+		if (pid)
+			sqlite3_bind_int64(q, nf + 3, pid + (int64_t)r);
+		else
+			sqlite3_bind_null(q, nf + 3);
 		src = sqlite3_step(q);
 		if (src != SQLITE_DONE) {
 			sqlite3_reset(q);
@@ -1682,6 +2016,8 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 		}
 		if (r == 0)
 			*first_id = sqlite3_last_insert_rowid(s->db);
+		if (pid && sq_tokens_put(s, pid + (int64_t)r, tok, ntok, err))
+			return -1;
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -1854,6 +2190,235 @@ out:
 	return rc;
 }
 
+/* ---- keys and retention (store.h: key_current ... person_erase) ----------------------------- */
+
+static int sq_key_current(struct store *st, char id[17], struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	id[0] = '\0';
+	if (ready(s, err))
+		return -1;
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT key_id FROM vault_state WHERE id = 1", -1, &q, NULL)) != SQLITE_OK)
+		return sq_fail(s, rc, err, "reading the database's key id");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(id, 17, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_fail(s, rc, err, "reading the database's key id");
+}
+
+static int sq_key_switch(struct store *st, const char *key_id, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	const struct vault *v;
+	sqlite3_stmt *q = NULL;
+	int rc = -1, mine = 0, src;
+
+	if (ready(s, err))
+		return -1;
+	if (!(v = vault_get(s->base.url, err)))
+		return -1;
+	if (!vault_key(v, key_id))
+		return err_set(err, ERR_INVALID, "key", "the key file lacks key %s", key_id);
+	if (auto_begin(s, &mine, err))
+		return -1;
+	if ((src = sqlite3_prepare_v2(s->db, "INSERT INTO vault_state (id, key_id) VALUES (1, ?1)"
+					     " ON CONFLICT (id) DO UPDATE SET key_id = ?1", -1, &q, NULL)) != SQLITE_OK) {
+		sq_fail(s, src, err, "switching the key");
+		goto done;
+	}
+	sqlite3_bind_text(q, 1, key_id, -1, SQLITE_STATIC);
+	if ((src = sqlite3_step(q)) != SQLITE_DONE) {
+		sq_fail(s, src, err, "switching the key");
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(q);
+	return auto_end(s, mine, rc, err);
+}
+
+static const char person_secret_cols[] = "national_id, full_name, aliases, address, phone, name_fold";
+
+/* One person row's secrets as a record vault_seal_person takes: opened when sealed (key_id set),
+ * as they are when still plain (a database from before schema 7, whose name_fold is plain too). */
+static int reseal_rec(const struct vault *v, sqlite3_stmt *q, json_t **out, struct pcmt_err *err)
+{
+	static const char *const names[] = {"national_id", "full_name", "aliases", "address", "phone"};
+	int64_t id = sqlite3_column_int64(q, 0);
+	int plain = sqlite3_column_type(q, 7) == SQLITE_NULL;
+	json_t *rec = json_object();
+	int rc = -1;
+
+	if (!rec)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	for (int i = 0; i < 5; i++) {
+		const char *t = (const char *)sqlite3_column_text(q, i + 1);
+		char *open = NULL;
+
+		if (!t)
+			continue;
+		if (!plain && *t && vault_open(v, "person", id, names[i], t, &open, err))
+			goto out;
+		json_object_set_new(rec, names[i], json_string(open ? open : t));
+		if (open) {
+			sodium_memzero(open, strlen(open));
+			free(open);
+		}
+	}
+	if (plain && sqlite3_column_text(q, 6))
+		json_object_set_new(rec, "name_fold", json_string((const char *)sqlite3_column_text(q, 6)));
+	else if (ent_persons.derive(rec, err)) /* the fold, recomputed from the opened name */
+		goto out;
+	*out = rec;
+	rec = NULL;
+	rc = 0;
+out:
+	json_decref(rec);
+	return rc;
+}
+
+static int sq_key_reseal(struct store *st, int batch, int64_t *done, int64_t *left, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	const struct vault *v;
+	const struct vault_key *k;
+	sqlite3_stmt *q = NULL, *u = NULL;
+	char sql[300];
+	int rc = -1, mine = 0, src;
+
+	*done = 0;
+	*left = 0;
+	if (ready(s, err))
+		return -1;
+	if (s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "key_reseal runs its own transactions");
+	if (auto_begin(s, &mine, err))
+		return -1;
+	if (sq_write_key(s, &v, &k, err))
+		goto done;
+	snprintf(sql, sizeof sql, "SELECT id, %s, key_id FROM person WHERE key_id IS NULL OR key_id <> ?"
+				  " ORDER BY id LIMIT %d", person_secret_cols, batch > 0 ? batch : 1000);
+	if ((src = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK ||
+	    (src = sqlite3_prepare_v2(s->db, "UPDATE person SET national_id = ?, full_name = ?, aliases = ?, address = ?,"
+					     " phone = ?, name_fold = ?, nid_index = ?, key_id = ? WHERE id = ?",
+				      -1, &u, NULL)) != SQLITE_OK) {
+		sq_fail(s, src, err, "re-sealing");
+		goto done;
+	}
+	sqlite3_bind_text(q, 1, k->id, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		static const char *const cols[] = {"national_id", "full_name", "aliases", "address", "phone", "name_fold",
+						   "nid_index", "key_id"};
+		int64_t id = sqlite3_column_int64(q, 0), tok[VAULT_MAX_TOKENS];
+		json_t *rec = NULL;
+		int ntok = 0;
+
+		if (reseal_rec(v, q, &rec, err) || vault_seal_person(k, id, rec, tok, &ntok, err)) {
+			json_decref(rec);
+			goto done;
+		}
+		sqlite3_reset(u);
+		for (int i = 0; i < 8; i++) {
+			const char *t = json_string_value(json_object_get(rec, cols[i]));
+
+			if (t)
+				sqlite3_bind_text(u, i + 1, t, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(u, i + 1);
+		}
+		sqlite3_bind_int64(u, 9, id);
+		json_decref(rec);
+		if ((src = sqlite3_step(u)) != SQLITE_DONE) {
+			sq_fail(s, src, err, "re-sealing");
+			goto done;
+		}
+		/* an erased person has no tokens to write */
+		if (sq_tokens_put(s, id, tok, ntok, err))
+			goto done;
+		(*done)++;
+	}
+	if (src != SQLITE_DONE) {
+		sq_fail(s, src, err, "re-sealing");
+		goto done;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if ((src = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM person WHERE key_id IS NULL OR key_id <> ?", -1, &q,
+				      NULL)) != SQLITE_OK) {
+		sq_fail(s, src, err, "counting");
+		goto done;
+	}
+	sqlite3_bind_text(q, 1, k->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*left = sqlite3_column_int64(q, 0);
+	rc = 0;
+done:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	return auto_end(s, mine, rc, err);
+}
+
+static int sq_person_erase(struct store *st, int64_t id, int32_t day, int dry_run, int *done, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char d[DATE_BUFSZ];
+	int rc = -1, mine = 0, src;
+
+	*done = 0;
+	if (ready(s, err) || auto_begin(s, &mine, err))
+		return -1;
+	if ((src = sqlite3_prepare_v2(s->db, "SELECT erased_on FROM person WHERE id = ?", -1, &q, NULL)) != SQLITE_OK) {
+		sq_fail(s, src, err, "erasing");
+		goto done;
+	}
+	sqlite3_bind_int64(q, 1, id);
+	src = sqlite3_step(q);
+	if (src == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_NULL)
+		*done = 1;
+	else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		sq_fail(s, src, err, "erasing");
+		goto done;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (!*done || dry_run) {
+		rc = 0;
+		goto done;
+	}
+	/* '' rather than NULL: full_name is NOT NULL; vault_open_person reads '' as erased */
+	if ((src = sqlite3_prepare_v2(s->db, "UPDATE person SET national_id = NULL, full_name = '', aliases = NULL,"
+					     " address = NULL, phone = NULL, name_fold = '', nid_index = NULL,"
+					     " dob = CASE WHEN dob IS NULL THEN NULL ELSE substr(dob, 1, 4) || '-01-01' END,"
+					     " erased_on = ?, version = version + 1, updated_at = ? WHERE id = ?",
+				      -1, &q, NULL)) != SQLITE_OK) {
+		sq_fail(s, src, err, "erasing");
+		goto done;
+	}
+	{
+		char now[21];
+
+		date_now_iso(now);
+		sqlite3_bind_text(q, 1, date_format(day, d), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(q, 3, id);
+	}
+	if ((src = sqlite3_step(q)) != SQLITE_DONE) {
+		sq_fail(s, src, err, "erasing");
+		goto done;
+	}
+	if (sq_tokens_put(s, id, NULL, 0, err))
+		goto done;
+	rc = 0;
+done:
+	sqlite3_finalize(q);
+	return auto_end(s, mine, rc, err);
+}
+
 static void sq_close(struct store *st)
 {
 	struct store_sqlite *s = SQ(st);
@@ -1868,6 +2433,8 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->ou_get);
 	sqlite3_finalize(s->ou_code);
 	sqlite3_finalize(s->ou_path);
+	sqlite3_finalize(s->tok_del);
+	sqlite3_finalize(s->tok_ins);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -1900,6 +2467,10 @@ static const struct store_ops sqlite_ops = {
 	.raw_tables = sq_raw_tables,
 	.raw_read = sq_raw_read,
 	.raw_write = sq_raw_write,
+	.key_current = sq_key_current,
+	.key_switch = sq_key_switch,
+	.key_reseal = sq_key_reseal,
+	.person_erase = sq_person_erase,
 	.close = sq_close,
 };
 
@@ -1924,7 +2495,10 @@ struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 	/* WAL: readers never block the writer; synchronous=NORMAL in WAL loses no committed
 	 * transaction when the process dies (only an OS crash may lose the last ones). */
 	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-		    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
+		    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;"
+		    /* freed space is zeroed: an erased (retention) or re-sealed (rotation) identity leaves no
+		     * old ciphertext behind in free pages for a key that is still around */
+		    "PRAGMA secure_delete = ON;",
 		 err))
 		goto fail;
 	return &s->base;

@@ -387,7 +387,19 @@ static void test_list_search_and_filters(void **state)
 	free(fold);
 	q.search = "dang dao";
 	assert_int_equal(list_total(f, &ent_persons, &q), 1);
-	q.search = "%"; /* LIKE wildcards are literal */
+	/* a search word matches the beginning of a name's word, through the blind indexes of the
+	 * words' prefixes (store/vault.h): LIKE wildcards are plain characters, inner parts match nothing */
+	q.search = "nguyen_van%";
+	assert_int_equal(list_total(f, &ent_persons, &q), 1);
+	q.search = "nguyen_";
+	assert_int_equal(list_total(f, &ent_persons, &q), 1);
+	q.search = "nguyen";
+	assert_int_equal(list_total(f, &ent_persons, &q), 2);
+	q.search = "%";
+	assert_int_equal(list_total(f, &ent_persons, &q), 0);
+	q.search = "guyen";
+	assert_int_equal(list_total(f, &ent_persons, &q), 0);
+	q.search = "dan da";
 	assert_int_equal(list_total(f, &ent_persons, &q), 1);
 	q.search = "040090123456";
 	assert_int_equal(list_total(f, &ent_persons, &q), 1);

@@ -306,8 +306,9 @@ static void test_derived_field_from_client_refused(void **state)
 			checked++;
 		}
 	}
-	assert_int_equal(checked, 8); /* name_fold of org units, facilities, persons, plans; hotspot status; a
-					 reconciliation's expected_ul, difference_ul, flagged */
+	/* name_fold of org units, facilities, persons, plans; hotspot status; a reconciliation's
+	 * expected_ul, difference_ul, flagged; persons' nid_index and key_id */
+	assert_int_equal(checked, 10);
 }
 
 static void test_body_must_be_object(void **state)
