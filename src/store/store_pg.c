@@ -19,6 +19,7 @@
 
 #include "store/pg_schema.h"
 #include "store/store.h"
+#include "store/vault.h"
 #include "util/date.h"
 
 enum { ST_INSERT, ST_GET, ST_GETS, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
@@ -524,6 +525,48 @@ static int schema_version(struct store_pg *s, int *v, struct pcmt_err *err)
 	return 0;
 }
 
+static int pg_key_reseal(struct store *st, int batch, int64_t *done, int64_t *left, struct pcmt_err *err);
+
+/* Persons written before schema 6 are still plain: seal them now, a batch per transaction (the key
+ * is needed only when there are some). */
+static int seal_legacy(struct store_pg *s, struct pcmt_err *err)
+{
+	PGresult *res = q(s, "SELECT count(*) FROM person WHERE key_id IS NULL", NULL, err, "counting plain persons");
+	int64_t n, done, left = 1;
+
+	if (!res)
+		return -1;
+	n = val_i64(res, 0, 0);
+	PQclear(res);
+	/* A database without a key of its own adopts the key file's current one now, in a transaction of
+	 * its own: writers then only read the row (FOR SHARE), and two writers' transactions never wait
+	 * for each other's first insert of it. Without a key file, later (the first sealing write). */
+	{
+		struct pcmt_err e2;
+		const struct vault *v;
+
+		err_clear(&e2);
+		if ((v = vault_get(s->base.url, &e2))) {
+			struct prm p = {0};
+
+			p_str(&p, v->keys[v->current].id);
+			res = q(s, "INSERT INTO vault_state (id, key_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", &p, err,
+				"recording the key id");
+			p_free(&p);
+			if (!res)
+				return -1;
+			PQclear(res);
+		}
+	}
+	while (n > 0 && left > 0) {
+		if (pg_key_reseal(&s->base, 5000, &done, &left, err))
+			return -1;
+		if (done == 0 && left > 0)
+			return err_set(err, ERR_INTERNAL, NULL, "%lld persons could not be sealed", (long long)left);
+	}
+	return 0;
+}
+
 static int pg_migrate(struct store *st, int *from, int *to, struct pcmt_err *err)
 {
 	struct store_pg *s = PG(st);
@@ -565,7 +608,9 @@ static int pg_migrate(struct store *st, int *from, int *to, struct pcmt_err *err
 	if (s->prepared && exec(s, "DEALLOCATE ALL", err))
 		return -1;
 	s->prepared = 0;
-	return prepare_all(s, err);
+	if (prepare_all(s, err))
+		return -1;
+	return seal_legacy(s, err);
 fail:
 	PQclear(PQexec(s->conn, "ROLLBACK"));
 	return -1;
@@ -607,10 +652,12 @@ static int prepare_entity(struct store_pg *s, int ix, struct pcmt_err *err)
 	sb_add(&b, "INSERT INTO %s (", e->table);
 	for (int i = 0; i < n; i++)
 		sb_add(&b, "%s, ", e->fields[i].name);
-	sb_add(&b, "created_at, updated_at) VALUES (");
+	/* id last: NULL takes the sequence's next; persons give it, as it is sealed into their texts */
+	sb_add(&b, "created_at, updated_at, id) VALUES (");
 	for (int i = 0; i < n; i++)
 		sb_add(&b, "$%d, ", i + 1);
-	sb_add(&b, "$%d, $%d) RETURNING id", n + 1, n + 2);
+	sb_add(&b, "$%d, $%d, coalesce($%d::bigint, nextval(pg_get_serial_sequence('%s', 'id')))) RETURNING id", n + 1,
+	       n + 2, n + 3, e->table);
 	if (b.oom || prepare1(s, ix, ST_INSERT, b.p, err))
 		goto out;
 	b.n = 0;
@@ -913,6 +960,8 @@ static int scope_bounds(struct store_pg *s, int64_t root, struct prm *p, struct 
 	return 0;
 }
 
+static int pg_person_open(struct store_pg *s, json_t *row, struct pcmt_err *err);
+
 static int scoped_get(struct store_pg *s, const struct entity_def *e, const struct scope *sc, int64_t id,
 		      json_t **out, struct pcmt_err *err)
 {
@@ -938,7 +987,14 @@ static int scoped_get(struct store_pg *s, const struct entity_def *e, const stru
 	}
 	*out = row_json(res, 0, e);
 	PQclear(res);
-	return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (!*out)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (e == &ent_persons && pg_person_open(s, *out, err)) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Resolves org-unit codes to ids and checks that every reference exists (within scope for
@@ -1067,6 +1123,162 @@ static int ensure_partition_for(struct store_pg *s, const struct entity_def *e, 
 	return d && strlen(d) >= 4 ? ensure_year(s, pix, atoi(d), err) : 0;
 }
 
+/* ---- identities (store/vault.h) ------------------------------------------------------------- */
+
+/* The key new ciphertexts use: the database's own (vault_state), which the key file must hold; a
+ * database without one adopts the key file's current key. Read FOR SHARE inside the write's
+ * transaction: a rotation's key_switch (an UPDATE of that row) waits for this write and every
+ * later write sees the new key. */
+static int pg_write_key(struct store_pg *s, const struct vault **vp, const struct vault_key **kp, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+	const struct vault_key *k = NULL;
+	struct prm p = {0};
+	PGresult *res;
+	char id[VAULT_ID_LEN + 1] = "";
+
+	if (!v)
+		return -1;
+	for (int attempt = 0; attempt < 2 && !id[0]; attempt++) {
+		if (!(res = q(s, "SELECT key_id FROM vault_state WHERE id = 1 FOR SHARE", NULL, err, "reading the key id")))
+			return -1;
+		if (PQntuples(res) > 0)
+			snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		if (id[0] || attempt)
+			break;
+		p_str(&p, v->keys[v->current].id);
+		res = q(s, "INSERT INTO vault_state (id, key_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", &p, err,
+			"recording the key id");
+		p_free(&p);
+		if (!res)
+			return -1;
+		PQclear(res);
+	}
+	if (!(k = vault_key(v, id)))
+		return err_set(err, ERR_UNAVAILABLE, "key",
+			       "this database seals identities under key %s, which the key file %s lacks", id,
+			       v->path[0] ? v->path : "($PCMT_KEY)");
+	*vp = v;
+	*kp = k;
+	return 0;
+}
+
+/* "IN ($k, ...)" with n parameters from the next free one. */
+static void in_params(struct sb *b, struct prm *p, int n)
+{
+	sb_add(b, "IN (");
+	for (int i = 0; i < n; i++)
+		sb_add(b, "%s$%d", i ? ", " : "", p->n + 1 + i);
+	sb_add(b, ")");
+}
+
+static int pg_nid_taken(struct store_pg *s, const struct vault *v, const char *nid, int64_t self, struct pcmt_err *err)
+{
+	struct sb b = {0};
+	struct prm p = {0};
+	PGresult *res;
+	char hex[33];
+	int64_t found = 0;
+
+	sb_add(&b, "SELECT id FROM person WHERE nid_index ");
+	in_params(&b, &p, v->n);
+	sb_add(&b, " AND id <> $%d LIMIT 1", v->n + 1);
+	for (int i = 0; i < v->n; i++) {
+		vault_index_hex(&v->keys[i], "nid", nid, hex);
+		p_str(&p, hex);
+	}
+	p_i64(&p, self);
+	res = b.oom ? NULL : q(s, b.p, &p, err, "checking the national ID");
+	p_free(&p);
+	free(b.p);
+	if (!res)
+		return b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : -1;
+	if (PQntuples(res) > 0)
+		found = val_i64(res, 0, 0);
+	PQclear(res);
+	if (found) {
+		err_set(err, ERR_CONFLICT, "national_id", "another persons record already has this national_id (id %lld)",
+			(long long)found);
+		err->existing_id = found;
+		return -1;
+	}
+	return 0;
+}
+
+/* Replaces a person's search tokens (n = 0: removes them), in one statement. */
+static int pg_tokens_put(struct store_pg *s, int64_t id, const int64_t *tok, int n, struct pcmt_err *err)
+{
+	struct sb b = {0};
+	struct prm p = {0};
+	PGresult *res;
+
+	p_i64(&p, id);
+	res = q(s, "DELETE FROM person_token WHERE person_id = $1", &p, err, "writing search tokens");
+	if (!res) {
+		p_free(&p);
+		return -1;
+	}
+	PQclear(res);
+	if (n == 0) {
+		p_free(&p);
+		return 0;
+	}
+	/* the tokens as one array parameter: "{h1,h2,...}" */
+	sb_add(&b, "{");
+	for (int i = 0; i < n; i++)
+		sb_add(&b, "%s%lld", i ? "," : "", (long long)tok[i]);
+	sb_add(&b, "}");
+	p_str(&p, b.oom ? NULL : b.p);
+	res = b.oom ? NULL
+		    : q(s, "INSERT INTO person_token (h, person_id) SELECT DISTINCT unnest($2::bigint[]), $1::bigint"
+			   " ON CONFLICT DO NOTHING", &p, err, "writing search tokens");
+	free(b.p);
+	p_free(&p);
+	if (!res)
+		return b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : -1;
+	PQclear(res);
+	return 0;
+}
+
+static int pg_person_seal(struct store_pg *s, int64_t id, json_t *rec, struct pcmt_err *err)
+{
+	const struct vault *v = NULL;
+	const struct vault_key *k = NULL;
+	const char *nid = json_string_value(json_object_get(rec, "national_id"));
+	int64_t tok[VAULT_MAX_TOKENS];
+	int ntok = 0;
+
+	if (pg_write_key(s, &v, &k, err))
+		return -1;
+	if (nid && pg_nid_taken(s, v, nid, id, err))
+		return -1;
+	if (vault_seal_person(k, id, rec, tok, &ntok, err))
+		return -1;
+	return pg_tokens_put(s, id, tok, ntok, err);
+}
+
+static int pg_person_open(struct store_pg *s, json_t *row, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+
+	if (!v)
+		return -1;
+	return vault_open_person(v, json_integer_value(json_object_get(row, "id")), row, err);
+}
+
+static int64_t pg_next_person_id(struct store_pg *s, struct pcmt_err *err)
+{
+	PGresult *res = q(s, "SELECT nextval(pg_get_serial_sequence('person', 'id'))", NULL, err, "choosing an id");
+	int64_t id;
+
+	if (!res)
+		return 0;
+	id = val_i64(res, 0, 0);
+	PQclear(res);
+	return id;
+}
+
 /* ---- CRUD ----------------------------------------------------------------------------------- */
 
 static void p_fields(struct prm *p, const struct entity_def *e, json_t *rec)
@@ -1095,7 +1307,7 @@ static int pg_insert(struct store *st, const struct entity_def *e, const struct 
 	PGresult *res;
 	struct op o;
 	char now[21];
-	int64_t id;
+	int64_t id, pid = 0;
 
 	if (out)
 		*out = NULL;
@@ -1107,10 +1319,16 @@ static int pg_insert(struct store *st, const struct entity_def *e, const struct 
 		goto out;
 	if (tree_lock(s, e, err) || resolve_refs(s, e, sc, rec, err))
 		goto done;
+	if (e == &ent_persons && (!(pid = pg_next_person_id(s, err)) || pg_person_seal(s, pid, rec, err)))
+		goto done;
 	p_fields(&p, e, rec);
 	date_now_iso(now);
 	p_str(&p, now);
 	p_str(&p, now);
+	if (pid)
+		p_i64(&p, pid);
+	else
+		p_str(&p, NULL);
 	res = qp(s, ix, ST_INSERT, &p, err, "inserting");
 	if (!res) {
 		dup = !strcmp(s->state, "23505");
@@ -1185,6 +1403,8 @@ static int pg_update(struct store *st, const struct entity_def *e, const struct 
 	json_decref(row);
 	row = NULL;
 	if (resolve_refs(s, e, sc, rec, err))
+		goto done;
+	if (e == &ent_persons && pg_person_seal(s, id, rec, err))
 		goto done;
 	p_fields(&p, e, rec);
 	date_now_iso(now);
@@ -1265,6 +1485,8 @@ static int pg_del(struct store *st, const struct entity_def *e, const struct sco
 		goto done;
 	stale = !strcmp(PQcmdTuples(res), "0");
 	PQclear(res);
+	if (!stale && e == &ent_persons && pg_tokens_put(s, id, NULL, 0, err))
+		goto done;
 	if (!stale)
 		rc = 0;
 done:
@@ -1315,6 +1537,56 @@ static void like_token(struct prm *p, const char *tok, size_t n)
 	p_str(p, buf);
 }
 
+/* Persons' national ID equal to nid, through its blind index under every key of the file. */
+static int nid_index_sql(struct store_pg *s, const char *nid, struct sb *w, struct prm *p, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+	char hex[33];
+
+	if (!v)
+		return -1;
+	if (p->n + v->n > PMAX)
+		return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
+	sb_add(w, " AND t.nid_index ");
+	in_params(w, p, v->n);
+	for (int i = 0; i < v->n; i++) {
+		vault_index_hex(&v->keys[i], "nid", nid, hex);
+		p_str(p, hex);
+	}
+	return 0;
+}
+
+/* Persons' search (folded text): all digits is an exact national ID; otherwise every word must
+ * begin a word of the name or aliases, matched through the search tokens' blind indexes. */
+static int person_search_sql(struct store_pg *s, const char *t, struct sb *w, struct prm *p, struct pcmt_err *err)
+{
+	const struct vault *v;
+	size_t n = strlen(t);
+
+	if (strspn(t, "0123456789") == n)
+		return nid_index_sql(s, t, w, p, err);
+	if (!(v = vault_get(s->base.url, err)))
+		return -1;
+	while (*t) {
+		size_t k;
+
+		while (*t == ' ')
+			t++;
+		k = strcspn(t, " ");
+		if (!k)
+			break;
+		if (p->n + v->n > PMAX)
+			return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
+		sb_add(w, " AND t.id IN (SELECT k.person_id FROM person_token k WHERE k.h ");
+		in_params(w, p, v->n);
+		sb_add(w, ")");
+		for (int i = 0; i < v->n; i++)
+			p_i64(p, vault_index_tok(&v->keys[i], t, k));
+		t += k;
+	}
+	return 0;
+}
+
 static int where_sql(struct store_pg *s, const struct entity_def *e, const struct store_query *qr, struct sb *w,
 		     struct prm *p, struct pcmt_err *err)
 {
@@ -1326,7 +1598,10 @@ static int where_sql(struct store_pg *s, const struct entity_def *e, const struc
 		return -1;
 	if (qr->ou_subtree && subtree_sql(s, e, qr->ou_subtree, w, p, err))
 		return -1;
-	if (qr->search && *qr->search) {
+	if (qr->search && *qr->search && e == &ent_persons) {
+		if (person_search_sql(s, qr->search, w, p, err))
+			return -1;
+	} else if (qr->search && *qr->search) {
 		const char *t = qr->search;
 		size_t n = strlen(t), digits = strspn(t, "0123456789");
 
@@ -1365,6 +1640,14 @@ static int where_sql(struct store_pg *s, const struct entity_def *e, const struc
 		}
 		if (!(f->type == FT_BOOL || json_is_integer(v) || json_is_string(v)))
 			return err_set(err, ERR_BAD_REQUEST, f->name, "bad filter value for %s", f->name);
+		if (f->flags & F_IDENT) {
+			/* sealed: an exact match through its blind index (national_id is the only one) */
+			if (strcmp(f->name, "national_id") || !json_is_string(v))
+				return err_set(err, ERR_BAD_REQUEST, f->name, "%s cannot be filtered by %s", e->name, f->name);
+			if (nid_index_sql(s, json_string_value(v), w, p, err))
+				return -1;
+			continue;
+		}
 		sb_add(w, " AND t.%s = $%d", f->name, p->n + 1);
 		if (f->type == FT_BOOL)
 			p_str(p, json_is_true(v) ? "true" : "false");
@@ -1455,8 +1738,17 @@ static int pg_list(struct store *st, const struct entity_def *e, const struct st
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(arr, row_json(res, i, e));
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *row = row_json(res, i, e);
+
+		if (!row) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		json_array_append_new(arr, row);
+		if (e == &ent_persons && pg_person_open(s, row, err))
+			goto out;
+	}
 	*items = arr;
 	arr = NULL;
 	rc = 0;
@@ -1479,15 +1771,24 @@ static int pg_person_similar(struct store *st, const struct scope *sc, const cha
 	char d[DATE_BUFSZ];
 	json_t *arr = NULL;
 	int rc = -1;
+	const struct vault *v;
 
 	*out = NULL;
-	if (ready(s, err))
+	if (ready(s, err) || !(v = vault_get(s->base.url, err)))
 		return -1;
-	sb_add(&w, "SELECT t.id, t.full_name, t.dob, t.residence_ou FROM person t WHERE t.name_fold = $1 AND t.id <> $2");
-	p_str(&p, name_fold);
+	/* name_fold holds the folded name's blind index, under whichever key sealed the row */
+	sb_add(&w, "SELECT t.id, t.full_name, t.dob, t.residence_ou FROM person t WHERE t.name_fold ");
+	in_params(&w, &p, v->n);
+	for (int i = 0; i < v->n; i++) {
+		char hex[33];
+
+		vault_index_hex(&v->keys[i], "name", name_fold, hex);
+		p_str(&p, hex);
+	}
+	sb_add(&w, " AND t.id <> $%d", p.n + 1);
 	p_i64(&p, exclude_id);
 	if (dob != DATE_NONE) {
-		sb_add(&w, " AND t.dob = $3::date");
+		sb_add(&w, " AND t.dob = $%d::date", p.n + 1);
 		p_str(&p, date_format(dob, d));
 	}
 	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &p, err))
@@ -1506,8 +1807,16 @@ static int pg_person_similar(struct store *st, const struct scope *sc, const cha
 	for (int i = 0; i < PQntuples(res); i++) {
 		json_t *o = json_object();
 
+		const char *sealed = PQgetvalue(res, i, 1);
+		char *name = NULL;
+
 		json_object_set_new(o, "id", json_integer(val_i64(res, i, 0)));
-		json_object_set_new(o, "full_name", json_string(PQgetvalue(res, i, 1)));
+		if (*sealed && vault_open(v, "person", val_i64(res, i, 0), "full_name", sealed, &name, err)) {
+			json_decref(o);
+			goto out;
+		}
+		json_object_set_new(o, "full_name", json_string(name ? name : ""));
+		free(name);
 		json_object_set_new(o, "dob", PQgetisnull(res, i, 2) ? json_null() : json_string(PQgetvalue(res, i, 2)));
 		json_object_set_new(o, "residence_ou", json_integer(val_i64(res, i, 3)));
 		json_array_append_new(arr, o);
@@ -2074,14 +2383,37 @@ static int copy_in_start(struct store_pg *s, const char *sql, struct pcmt_err *e
 	return 0;
 }
 
+/* A bulk-loaded person's sealed text fields (as vault_seal_person makes them) in *out. */
+static int bulk_seal(const struct entity_def *e, const struct bulk_val *v, int64_t id, const struct vault_key *k,
+		     json_t **out, int64_t *tok, int *ntok, struct pcmt_err *err)
+{
+	json_t *rec = json_object();
+
+	if (!rec)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	for (int f = 0; f < e->nfields; f++)
+		if (e->fields[f].type == FT_TEXT && !v[f].is_null && v[f].s &&
+		    ((e->fields[f].flags & F_IDENT) || !strcmp(e->fields[f].name, "name_fold")))
+			json_object_set_new(rec, e->fields[f].name, json_string(v[f].s));
+	if (vault_seal_person(k, id, rec, tok, ntok, err)) {
+		json_decref(rec);
+		return -1;
+	}
+	*out = rec;
+	return 0;
+}
+
 static int pg_bulk_insert(struct store *st, const struct entity_def *e, const struct bulk_val *vals, size_t n,
 			  int64_t *first_id, struct pcmt_err *err)
 {
 	struct store_pg *s = PG(st);
-	int nf = e->nfields, pix = part_index(e->table), dcol = -1, rc = -1;
-	struct sb b = {0};
+	int nf = e->nfields, pix = part_index(e->table), dcol = -1, rc = -1, ntok = 0;
+	struct sb b = {0}, tb = {0};
 	PGresult *res;
 	char now[21], sql[400];
+	const struct vault *vt = NULL;
+	const struct vault_key *key = NULL;
+	int64_t tok[VAULT_MAX_TOKENS];
 
 	*first_id = 0;
 	if (ent_index(e) < 0 || ready(s, err))
@@ -2111,6 +2443,10 @@ static int pg_bulk_insert(struct store *st, const struct entity_def *e, const st
 		return pg_fail(s, res, err, "reserving ids");
 	*first_id = val_i64(res, 0, 0);
 	PQclear(res);
+	/* persons are sealed on the way in, each under the id it gets; their search tokens follow in a
+	 * second COPY */
+	if (e == &ent_persons && pg_write_key(s, &vt, &key, err))
+		return -1;
 	b.n = 0;
 	{
 		struct sb c = {0};
@@ -2131,11 +2467,22 @@ static int pg_bulk_insert(struct store *st, const struct entity_def *e, const st
 	date_now_iso(now);
 	for (size_t r = 0; r < n; r++) {
 		const struct bulk_val *v = vals + r * (size_t)nf;
+		json_t *sealed = NULL;
 
+		if (key && bulk_seal(e, v, *first_id + (int64_t)r, key, &sealed, tok, &ntok, err)) {
+			rc = copy_end(s, 1, err);
+			goto out;
+		}
+		for (int t = 0; t < ntok; t++)
+			sb_add(&tb, "%lld\t%lld\n", (long long)tok[t], (long long)(*first_id + (int64_t)r));
 		sb_add(&b, "%lld", (long long)(*first_id + (int64_t)r));
 		for (int f = 0; f < nf; f++) {
+			const char *sv = sealed ? json_string_value(json_object_get(sealed, e->fields[f].name)) : NULL;
+
 			sb_put(&b, "\t", 1);
-			if (v[f].is_null)
+			if (sv)
+				sb_copy_text(&b, sv);
+			else if (v[f].is_null)
 				sb_put(&b, "\\N", 2);
 			else if (e->fields[f].type == FT_BOOL)
 				sb_put(&b, v[f].i ? "t" : "f", 1);
@@ -2144,15 +2491,16 @@ static int pg_bulk_insert(struct store *st, const struct entity_def *e, const st
 			else
 				sb_copy_text(&b, v[f].s);
 		}
+		json_decref(sealed);
 		sb_add(&b, "\t%s\t%s\n", now, now);
-		if (b.oom)
+		if (b.oom || tb.oom)
 			break;
 		if (b.n >= COPY_CHUNK && copy_send(s, &b, err)) {
 			rc = copy_end(s, 1, err);
 			goto out;
 		}
 	}
-	if (b.oom) {
+	if (b.oom || tb.oom) {
 		copy_end(s, 1, err);
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		rc = -1;
@@ -2164,8 +2512,19 @@ static int pg_bulk_insert(struct store *st, const struct entity_def *e, const st
 		goto out;
 	}
 	rc = copy_end(s, 0, err);
+	if (rc == 0 && tb.n) {
+		if ((rc = copy_in_start(s, "COPY person_token (h, person_id) FROM STDIN", err)))
+			goto out;
+		if (copy_send(s, &tb, err)) {
+			copy_end(s, 1, err);
+			rc = -1;
+			goto out;
+		}
+		rc = copy_end(s, 0, err);
+	}
 out:
 	free(b.p);
+	free(tb.p);
 	return rc;
 }
 
@@ -2410,6 +2769,184 @@ out:
 
 /* ---- open and close ------------------------------------------------------------------------- */
 
+/* ---- keys and retention (store.h: key_current ... person_erase) ----------------------------- */
+
+static int pg_key_current(struct store *st, char id[17], struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	PGresult *res;
+
+	id[0] = '\0';
+	if (ready(s, err) || !(res = q(s, "SELECT key_id FROM vault_state WHERE id = 1", NULL, err, "reading the key id")))
+		return -1;
+	if (PQntuples(res) > 0)
+		snprintf(id, 17, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+static int pg_key_switch(struct store *st, const char *key_id, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	const struct vault *v;
+	struct prm p = {0};
+	PGresult *res;
+	struct op o;
+	int rc = -1;
+
+	if (ready(s, err) || !(v = vault_get(s->base.url, err)))
+		return -1;
+	if (!vault_key(v, key_id))
+		return err_set(err, ERR_INVALID, "key", "the key file lacks key %s", key_id);
+	if (op_begin(s, &o, err))
+		return -1;
+	p_str(&p, key_id);
+	/* the UPDATE waits for every write holding the row FOR SHARE (pg_write_key) */
+	res = q(s, "INSERT INTO vault_state (id, key_id) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET key_id = $1", &p,
+		err, "switching the key");
+	p_free(&p);
+	if (res) {
+		PQclear(res);
+		rc = 0;
+	}
+	return op_end(s, &o, rc, err);
+}
+
+static int pg_key_reseal(struct store *st, int batch, int64_t *done, int64_t *left, struct pcmt_err *err)
+{
+	static const char *const names[] = {"national_id", "full_name", "aliases", "address", "phone"};
+	static const char *const cols[] = {"national_id", "full_name", "aliases", "address", "phone", "name_fold",
+					   "nid_index", "key_id"};
+	struct store_pg *s = PG(st);
+	const struct vault *v = NULL;
+	const struct vault_key *k = NULL;
+	struct prm p = {0};
+	PGresult *res = NULL, *u;
+	struct op o;
+	char sql[300];
+	int rc = -1;
+
+	*done = 0;
+	*left = 0;
+	if (ready(s, err))
+		return -1;
+	if (s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "key_reseal runs its own transactions");
+	if (op_begin(s, &o, err))
+		return -1;
+	if (pg_write_key(s, &v, &k, err))
+		goto done;
+	snprintf(sql, sizeof sql, "SELECT id, national_id, full_name, aliases, address, phone, name_fold, key_id FROM person"
+				  " WHERE key_id IS NULL OR key_id <> $1 ORDER BY id LIMIT %d FOR UPDATE",
+		 batch > 0 ? batch : 1000);
+	p_str(&p, k->id);
+	res = q(s, sql, &p, err, "re-sealing");
+	p_free(&p);
+	if (!res)
+		goto done;
+	for (int r = 0; r < PQntuples(res); r++) {
+		int64_t id = val_i64(res, r, 0), tok[VAULT_MAX_TOKENS];
+		int plain = PQgetisnull(res, r, 7), ntok = 0;
+		json_t *rec = json_object();
+
+		for (int i = 0; rec && i < 5; i++) {
+			const char *t = PQgetisnull(res, r, i + 1) ? NULL : PQgetvalue(res, r, i + 1);
+			char *open = NULL;
+
+			if (!t)
+				continue;
+			if (!plain && *t && vault_open(v, "person", id, names[i], t, &open, err)) {
+				json_decref(rec);
+				goto done;
+			}
+			json_object_set_new(rec, names[i], json_string(open ? open : t));
+			free(open);
+		}
+		if (!rec) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto done;
+		}
+		if (plain && !PQgetisnull(res, r, 6))
+			json_object_set_new(rec, "name_fold", json_string(PQgetvalue(res, r, 6)));
+		else if (ent_persons.derive(rec, err)) {
+			json_decref(rec);
+			goto done;
+		}
+		if (vault_seal_person(k, id, rec, tok, &ntok, err)) {
+			json_decref(rec);
+			goto done;
+		}
+		for (int i = 0; i < 8; i++)
+			p_str(&p, json_string_value(json_object_get(rec, cols[i])));
+		p_i64(&p, id);
+		json_decref(rec);
+		u = q(s, "UPDATE person SET national_id = $1, full_name = coalesce($2, ''), aliases = $3, address = $4,"
+			 " phone = $5, name_fold = $6, nid_index = $7, key_id = $8 WHERE id = $9", &p, err, "re-sealing");
+		p_free(&p);
+		if (!u)
+			goto done;
+		PQclear(u);
+		if (pg_tokens_put(s, id, tok, ntok, err))
+			goto done;
+		(*done)++;
+	}
+	PQclear(res);
+	p_str(&p, k->id);
+	res = q(s, "SELECT count(*) FROM person WHERE key_id IS NULL OR key_id <> $1", &p, err, "counting");
+	p_free(&p);
+	if (!res)
+		goto done;
+	*left = val_i64(res, 0, 0);
+	rc = 0;
+done:
+	PQclear(res);
+	p_free(&p);
+	return op_end(s, &o, rc, err);
+}
+
+static int pg_person_erase(struct store *st, int64_t id, int32_t day, int dry_run, int *done, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	struct prm p = {0};
+	PGresult *res;
+	struct op o;
+	char d[DATE_BUFSZ], now[21];
+	int rc = -1;
+
+	*done = 0;
+	if (ready(s, err) || op_begin(s, &o, err))
+		return -1;
+	p_i64(&p, id);
+	res = q(s, "SELECT erased_on IS NULL FROM person WHERE id = $1 FOR UPDATE", &p, err, "erasing");
+	p_free(&p);
+	if (!res)
+		goto done;
+	*done = PQntuples(res) > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!*done || dry_run) {
+		rc = 0;
+		goto done;
+	}
+	date_now_iso(now);
+	p_str(&p, date_format(day, d));
+	p_str(&p, now);
+	p_i64(&p, id);
+	/* '' rather than NULL: full_name is NOT NULL; vault_open_person reads '' as erased */
+	res = q(s, "UPDATE person SET national_id = NULL, full_name = '', aliases = NULL, address = NULL, phone = NULL,"
+		   " name_fold = '', nid_index = NULL, dob = date_trunc('year', dob)::date, erased_on = $1::date,"
+		   " version = version + 1, updated_at = $2::timestamptz WHERE id = $3",
+		&p, err, "erasing");
+	p_free(&p);
+	if (!res)
+		goto done;
+	PQclear(res);
+	if (pg_tokens_put(s, id, NULL, 0, err))
+		goto done;
+	rc = 0;
+done:
+	return op_end(s, &o, rc, err);
+}
+
 static void pg_close(struct store *st)
 {
 	struct store_pg *s = PG(st);
@@ -2452,6 +2989,10 @@ static const struct store_ops pg_ops = {
 	.raw_tables = pg_raw_tables,
 	.raw_read = pg_raw_read,
 	.raw_write = pg_raw_write,
+	.key_current = pg_key_current,
+	.key_switch = pg_key_switch,
+	.key_reseal = pg_key_reseal,
+	.person_erase = pg_person_erase,
 	.close = pg_close,
 };
 

@@ -240,9 +240,12 @@ static int seal_legacy(struct store_sqlite *s, struct pcmt_err *err)
 	sqlite3_finalize(q);
 	if (n == 0)
 		return 0;
-	while (left > 0)
+	while (left > 0) {
 		if (sq_key_reseal(&s->base, 5000, &done, &left, err))
 			return -1;
+		if (done == 0 && left > 0)
+			return err_set(err, ERR_INTERNAL, NULL, "%lld persons could not be sealed", (long long)left);
+	}
 	return exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", err);
 }
 
