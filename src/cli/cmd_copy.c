@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "store/vault.h"
 #include "util/arena.h"
 
 static const char usage[] =
@@ -276,6 +278,25 @@ static int digest_only(struct store *s, json_t *order, struct pcmt_err *err)
 	return 0;
 }
 
+/* Sealed identities are copied as they are: the destination needs the source's key file. When the
+ * two databases' key files differ (FILE.key beside each SQLite file) and the destination has none,
+ * the source's is written there (mode 600). */
+static int copy_key(const char *from, const char *to)
+{
+	char sp[1024], dp[1024];
+	const struct vault *v;
+	struct pcmt_err err;
+
+	err_clear(&err);
+	vault_path_for(from, sp, sizeof sp);
+	vault_path_for(to, dp, sizeof dp);
+	if (!dp[0] || !strcmp(sp, dp) || access(dp, F_OK) == 0 || !(v = vault_get(from, &err)))
+		return 0;
+	if (vault_save(dp, v, &err))
+		return cli_fail("copy", "%s", err.message);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"from", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
@@ -322,6 +343,8 @@ static int run(int argc, char **argv)
 		cli_fail("copy", "cannot drop %s: %s", to, err.message);
 		goto out;
 	}
+	if (copy_key(from, to))
+		goto out;
 	if (!(dst = cli_open(to, 1)))
 		goto out;
 	if (dst->ops->raw_tables(dst, &dt, &err)) {
