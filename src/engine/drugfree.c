@@ -1,6 +1,8 @@
 /* drugfree.c: runs crit_eval over the communes under a unit and shapes the answer (drugfree.h). */
 #include "engine/drugfree.h"
 
+#include "domain/suppress.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,54 @@ static json_t *commune_json(const struct snap *s, const struct crit_result *r, s
 	return c;
 }
 
+/* Small cells in one commune's counts (drugfree_opts.suppress). Each criterion's counts are a base
+ * (addicts, persons) and subsets of it; "undetected" stands apart. A subset and its complement add
+ * up to the base, and the complement, though not printed, is worked out by anyone who reads both:
+ * so each subset is a line "subset + complement = base" for sup_apply, the complement a cell that is
+ * never printed (hiding it costs nothing; when it is small, the subset or base goes instead). */
+static int suppress_commune(json_t *c, int64_t t, struct pcmt_err *err)
+{
+	json_t *crit = json_object_get(c, "criteria"), *cr;
+	size_t i;
+
+	json_array_foreach(crit, i, cr) {
+		json_t *counts = json_object_get(cr, "counts");
+		const char *base = json_object_get(counts, "addicts") ? "addicts" : "persons", *k;
+		const char *keys[16];
+		int64_t val[32];
+		unsigned char st[32];
+		int cells[16][2], nk = 0, nl = 0, m;
+		struct sup_line lines[16];
+		json_t *v;
+		char buf[SUP_TEXT_MAX];
+
+		keys[nk] = base;
+		val[nk++] = json_integer_value(json_object_get(counts, base));
+		json_object_foreach(counts, k, v)
+			if (strcmp(k, base) && nk < 15) {
+				keys[nk] = k;
+				val[nk++] = json_integer_value(v);
+			}
+		m = nk;
+		for (int j = 1; j < nk; j++) {
+			if (!strcmp(keys[j], "undetected"))
+				continue; /* not a subset of the base */
+			val[m] = val[0] - val[j] < 0 ? 0 : val[0] - val[j];
+			cells[nl][0] = j;
+			cells[nl][1] = m++;
+			lines[nl] = (struct sup_line){0, 2, cells[nl]};
+			nl++;
+		}
+		if (sup_apply(t, m, val, nl, lines, st, err))
+			return -1;
+		for (int j = 0; j < nk; j++)
+			if (st[j] != SUP_SHOWN)
+				json_object_set_new(counts, keys[j], json_string(sup_text(val[j], st[j], t, buf)));
+	}
+	json_object_del(c, "failures");
+	return 0;
+}
+
 static json_t *rollup(int n, int pass)
 {
 	return json_pack("{s:i, s:i, s:f}", "communes", n, "drug_free", pass, "share",
@@ -183,8 +233,21 @@ int drugfree_eval(struct live *lv, struct store *st, const struct drugfree_opts 
 	json_object_set_new(ans, "units", units);
 	if (o->details) {
 		list = json_array();
-		for (int32_t i = 0; i < w.n; i++)
-			json_array_append_new(list, commune_json(s, &w.res[i], st, o));
+		int64_t t = 0;
+
+		if (o->suppress && sup_threshold(live_rules(lv), o->date, &t, err)) {
+			json_decref(list);
+			goto out;
+		}
+		for (int32_t i = 0; i < w.n; i++) {
+			json_t *c = commune_json(s, &w.res[i], st, o);
+
+			json_array_append_new(list, c);
+			if (o->suppress && suppress_commune(c, t, err)) {
+				json_decref(list);
+				goto out;
+			}
+		}
 		json_object_set_new(ans, "communes", list);
 	}
 	*out = ans;

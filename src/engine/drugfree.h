@@ -15,6 +15,11 @@ struct drugfree_opts {
 	const struct scope *scope; /* persons named in failures are looked up within it */
 	int details;            /* 1: list each commune with its failures; 0: roll-ups only */
 	int names;              /* 1: add each failing person's full name (a store read each) */
+	/* 1: small cells (RULES.md, domain/suppress.h): every count of persons from 1 to t-1 becomes
+	 * the string "<t" and a count that would let it be subtracted back from its criterion's base
+	 * count becomes "x"; no failures are listed (they name persons). For viewers and answers that
+	 * leave the commune; the caller decides. */
+	int suppress;
 };
 
 /* Syncs lv with s, evaluates, and returns the answer in *out (new reference). */

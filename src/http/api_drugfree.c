@@ -1,4 +1,4 @@
-/* api_drugfree.c: GET /api/v1/drug-free?orgunit=CODE&date=YYYY-MM-DD[&details=0|1][&names=0|1]:
+/* api_drugfree.c: GET /api/v1/drug-free?orgunit=CODE&date=YYYY-MM-DD[&details=0|1][&names=0|1][&suppress=0|1]:
  * the drug-free commune evaluation of every commune under an org unit on a date (engine/drugfree). */
 #include <string.h>
 
@@ -7,7 +7,7 @@
 #include "util/date.h"
 
 struct df_args {
-	const char *orgunit, *date, *details, *names;
+	const char *orgunit, *date, *details, *names, *suppress;
 };
 
 static int df_param(struct http_req *r, const char *k, const char *v, void *cls)
@@ -22,8 +22,11 @@ static int df_param(struct http_req *r, const char *k, const char *v, void *cls)
 		a->details = v;
 	else if (!strcmp(k, "names"))
 		a->names = v;
+	else if (!strcmp(k, "suppress"))
+		a->suppress = v;
 	else
-		return http_failf(r, ERR_BAD_REQUEST, k, "unknown parameter %s (use orgunit, date, details, names)", k);
+		return http_failf(r, ERR_BAD_REQUEST, k, "unknown parameter %s (use orgunit, date, details, names, suppress)",
+				  k);
 	return 0;
 }
 
@@ -62,8 +65,14 @@ int api_drugfree(struct http_req *r)
 		return http_failf(r, ERR_INVALID, "date", "date must be a real date, YYYY-MM-DD or DD/MM/YYYY");
 	if (http_resolve_ou(r, "orgunit", a.orgunit, &o.ou_id))
 		return -1;
-	if (flag(r, "details", a.details, 1, &o.details) || flag(r, "names", a.names, 1, &o.names))
+	if (flag(r, "details", a.details, 1, &o.details) || flag(r, "names", a.names, 1, &o.names) ||
+	    flag(r, "suppress", a.suppress, 0, &o.suppress))
 		return -1;
+	/* Small cells: asked for with suppress=1. SEAM for roles (sec-auth): a viewer's answer, and any
+	 * answer about more than the caller's own commune going to a caller outside it, must set
+	 * o.suppress whatever was asked; the dispatcher knows the role, this line is where it goes. */
+	if (o.suppress)
+		o.names = 0; /* failures are left out: no name is looked up */
 	o.scope = r->scope;
 	if (drugfree_eval(r->live, r->st, &o, &out, &err))
 		return http_fail(r, &err);

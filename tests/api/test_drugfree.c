@@ -170,6 +170,62 @@ static void test_hand_built_commune(void **state)
 	tl_resp_free(&r);
 }
 
+static json_t *counts_of(json_t *c, int criterion)
+{
+	return json_object_get(json_array_get(json_object_get(c, "criteria"), (size_t)criterion - 1), "counts");
+}
+
+/* suppress=1 (small cells, domain/suppress.h): Nam Can has 7 addicts, 6 tested negative in the
+ * window; Keng Du 2 addicts. "<5" for 1 to 4; the 6 would give away the 1 untested addict (7 - 6),
+ * so it is "x"; no failures, so no names; without suppress=1 every count is a number. */
+static void test_small_cells(void **state)
+{
+	struct api_fx *f = *state;
+	struct tl_resp r;
+	json_t *nc, *kd;
+	char name[32];
+
+	for (int i = 0; i < 7; i++) {
+		int64_t p;
+
+		snprintf(name, sizeof name, "Người %c", 'A' + i);
+		p = person(f, name, "16837");
+		classify(f, p, "addict", "16837", 1);
+		if (i < 6)
+			test(f, p, "2025-06-01", "negative");
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof name, "Người K%d", i);
+		classify(f, person(f, name, "16822"), "addict", "16822", 1);
+	}
+	assert_int_equal(tl_http(&f->srv, "GET", "/api/v1/drug-free?orgunit=40&date=2025-06-15&suppress=1", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	nc = commune(r.json, "16837");
+	kd = commune(r.json, "16822");
+	assert_int_equal(json_integer_value(json_object_get(counts_of(nc, 1), "addicts")), 7);
+	assert_int_equal(json_integer_value(json_object_get(counts_of(nc, 1), "with_record")), 7);
+	assert_string_equal(json_string_value(json_object_get(counts_of(nc, 1), "tested_negative")), "x");
+	assert_string_equal(json_string_value(json_object_get(counts_of(kd, 1), "addicts")), "<5");
+	assert_string_equal(json_string_value(json_object_get(counts_of(kd, 1), "with_record")), "<5");
+	assert_int_equal(json_integer_value(json_object_get(counts_of(kd, 2), "persons")), 0);
+	assert_null(json_object_get(nc, "failures"));
+	assert_null(strstr(r.body, "Người"));
+	assert_null(strstr(r.body, "person_id"));
+	tl_resp_free(&r);
+	/* the same answer unsuppressed */
+	assert_int_equal(tl_http(&f->srv, "GET", "/api/v1/drug-free?orgunit=40&date=2025-06-15", NULL, &r), 0);
+	nc = commune(r.json, "16837");
+	kd = commune(r.json, "16822");
+	assert_int_equal(json_integer_value(json_object_get(counts_of(nc, 1), "tested_negative")), 6);
+	assert_int_equal(json_integer_value(json_object_get(counts_of(kd, 1), "addicts")), 2);
+	assert_non_null(strstr(r.body, "Người"));
+	tl_resp_free(&r);
+	assert_int_equal(tl_http(&f->srv, "GET", "/api/v1/drug-free?orgunit=40&suppress=2", NULL, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "suppress");
+	tl_resp_free(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct api_fx *f = *state;
@@ -202,6 +258,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hand_built_commune, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_small_cells, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, api_setup, api_teardown),
 	};
 
