@@ -2290,7 +2290,7 @@ static int sq_key_reseal(struct store *st, int batch, int64_t *done, int64_t *le
 	const struct vault *v;
 	const struct vault_key *k;
 	sqlite3_stmt *q = NULL, *u = NULL;
-	char sql[300];
+	char sql[300], *trig = NULL;
 	int rc = -1, mine = 0, src;
 
 	*done = 0;
@@ -2302,6 +2302,20 @@ static int sq_key_reseal(struct store *st, int batch, int64_t *done, int64_t *le
 	if (auto_begin(s, &mine, err))
 		return -1;
 	if (sq_write_key(s, &v, &k, err))
+		goto done;
+	/* Re-sealing changes nothing a live snapshot holds: the person's change-log trigger is set
+	 * aside inside this transaction (DDL is transactional here, and the write lock keeps every
+	 * other writer out until it is back), so a national rotation does not log a million rows. */
+	if ((src = sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'person_au'",
+				      -1, &q, NULL)) != SQLITE_OK) {
+		sq_fail(s, src, err, "re-sealing");
+		goto done;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		trig = strdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	q = NULL;
+	if (trig && exec(s, "DROP TRIGGER person_au", err))
 		goto done;
 	snprintf(sql, sizeof sql, "SELECT id, %s, key_id FROM person WHERE key_id IS NULL OR key_id <> ?"
 				  " ORDER BY id LIMIT %d", person_secret_cols, batch > 0 ? batch : 1000);
@@ -2358,8 +2372,11 @@ static int sq_key_reseal(struct store *st, int batch, int64_t *done, int64_t *le
 	sqlite3_bind_text(q, 1, k->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		*left = sqlite3_column_int64(q, 0);
+	if (trig && exec(s, trig, err))
+		goto done;
 	rc = 0;
 done:
+	free(trig);
 	sqlite3_finalize(q);
 	sqlite3_finalize(u);
 	return auto_end(s, mine, rc, err);

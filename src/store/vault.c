@@ -214,6 +214,25 @@ struct vcache {
 };
 static struct vcache cache[8];
 static const struct vault *env_vault;
+/* Every vault handed out, replaced or forgotten ones too: threads may still hold them, so they live
+ * until the process ends (a few per rotation), reachable from here. */
+static const struct vault **issued;
+static size_t nissued, capissued;
+
+static int remember(const struct vault *v)
+{
+	if (nissued == capissued) {
+		size_t cap = capissued ? capissued * 2 : 8;
+		const struct vault **n = realloc(issued, cap * sizeof *n);
+
+		if (!n)
+			return -1;
+		issued = n;
+		capissued = cap;
+	}
+	issued[nissued++] = v;
+	return 0;
+}
 
 void vault_set_path(const char *path)
 {
@@ -317,7 +336,9 @@ const struct vault *vault_get(const char *db_url, struct pcmt_err *err)
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	if (vault_load(path, v, err)) {
+	if (vault_load(path, v, err) || remember(v)) {
+		if (!err->code)
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		free(v);
 		goto out;
 	}
