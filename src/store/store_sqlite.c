@@ -14,7 +14,7 @@
 #include "util/date.h"
 
 enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_N };
-enum { ENT_MAX = 32, PATH_MAX_LEN = 256 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32 };
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * is a struct store_sqlite * */
@@ -22,6 +22,11 @@ struct store_sqlite {
 	int in_tx;         /* inside an explicit begin/commit */
 	sqlite3_stmt *st[ENT_MAX][ST_N];
 	sqlite3_stmt *ou_get, *ou_code, *ou_path;
+	/* statements of the sql op, cached by the address of their text (string literals) */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} sqlc[SQL_CACHE];
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -1854,6 +1859,153 @@ out:
 	return rc;
 }
 
+/* ---- security tables (src/auth/) ------------------------------------------------------------ */
+
+static int sql_stmt(struct store_sqlite *s, const char *sql, sqlite3_stmt **st, struct pcmt_err *err)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < SQL_CACHE; i++) {
+		if (s->sqlc[i].sql == sql) {
+			*st = s->sqlc[i].st;
+			sqlite3_reset(*st);
+			sqlite3_clear_bindings(*st);
+			return 0;
+		}
+		if (!s->sqlc[i].sql && free_slot < 0)
+			free_slot = i;
+	}
+	if (prepare(s, sql, st, err))
+		return -1;
+	if (free_slot >= 0) {
+		s->sqlc[free_slot].sql = sql;
+		s->sqlc[free_slot].st = *st;
+	}
+	return 0;
+}
+
+static void sql_done(struct store_sqlite *s, sqlite3_stmt *st)
+{
+	for (int i = 0; i < SQL_CACHE; i++)
+		if (s->sqlc[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static int sq_sql(struct store *stp, const char *sql, int n, const char *const *params,
+		  int (*fn)(void *cls, int ncols, const char *const *vals), void *cls, int64_t *changed,
+		  struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(stp);
+	sqlite3_stmt *st;
+	const char *vals[32];
+	int rc, ncols;
+
+	if (changed)
+		*changed = 0;
+	if (sql_stmt(s, sql, &st, err))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		int ix;
+
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		if ((ix = sqlite3_bind_parameter_index(st, name)) <= 0)
+			continue;
+		if (params[i])
+			sqlite3_bind_text(st, ix, params[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, ix);
+	}
+	ncols = sqlite3_column_count(st);
+	if (ncols > (int)(sizeof(vals) / sizeof(vals[0]))) {
+		sql_done(s, st);
+		return err_set(err, ERR_INTERNAL, NULL, "too many columns");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!fn)
+			continue;
+		for (int c = 0; c < ncols; c++)
+			vals[c] = (const char *)sqlite3_column_text(st, c);
+		if (fn(cls, ncols, vals)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sq_fail(s, rc, err, "reading or writing the security tables");
+		sql_done(s, st);
+		return -1;
+	}
+	if (changed)
+		*changed = sqlite3_changes(s->db);
+	sql_done(s, st);
+	return 0;
+}
+
+static int sq_audit_append(struct store *stp, struct audit_entry *e, size_t n, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(stp);
+	sqlite3_stmt *last = NULL, *ins = NULL;
+	char prev[AUDIT_HASH_HEX + 1] = AUDIT_GENESIS;
+	int64_t id = 0;
+	int mine = 0, rc = -1, src;
+
+	if (n == 0)
+		return 0;
+	/* BEGIN IMMEDIATE (ours or the caller's) holds the write lock: nobody appends in between */
+	if (auto_begin(s, &mine, err))
+		return -1;
+	if (prepare(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", &last, err) ||
+	    prepare(s, "INSERT INTO audit_log(id, at, user_id, username, action, entity, record_id, detail, addr,"
+		       " outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &ins, err))
+		goto out;
+	if ((src = sqlite3_step(last)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(last, 0);
+		snprintf(prev, sizeof(prev), "%s", col_text(last, 1));
+	} else if (src != SQLITE_DONE) {
+		sq_fail(s, src, err, "reading the audit log");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		e[i].id = ++id;
+		memcpy(e[i].prev_hash, prev, sizeof(prev));
+		audit_chain_hash(&e[i], e[i].hash);
+		memcpy(prev, e[i].hash, sizeof(prev));
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, e[i].id);
+		sqlite3_bind_text(ins, 2, e[i].at, -1, SQLITE_STATIC);
+		if (e[i].user_id)
+			sqlite3_bind_int64(ins, 3, e[i].user_id);
+		else
+			sqlite3_bind_null(ins, 3);
+		sqlite3_bind_text(ins, 4, e[i].username, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 5, e[i].action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 6, e[i].entity, -1, SQLITE_STATIC);
+		if (e[i].record_id)
+			sqlite3_bind_int64(ins, 7, e[i].record_id);
+		else
+			sqlite3_bind_null(ins, 7);
+		sqlite3_bind_text(ins, 8, e[i].detail, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 9, e[i].addr, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 10, e[i].outcome, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 11, e[i].prev_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 12, e[i].hash, -1, SQLITE_STATIC);
+		if ((src = sqlite3_step(ins)) != SQLITE_DONE) {
+			sq_fail(s, src, err, "appending to the audit log");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(last);
+	sqlite3_finalize(ins);
+	return auto_end(s, mine, rc, err);
+}
+
 static void sq_close(struct store *st)
 {
 	struct store_sqlite *s = SQ(st);
@@ -1868,6 +2020,8 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->ou_get);
 	sqlite3_finalize(s->ou_code);
 	sqlite3_finalize(s->ou_path);
+	for (int i = 0; i < SQL_CACHE; i++)
+		sqlite3_finalize(s->sqlc[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -1900,6 +2054,8 @@ static const struct store_ops sqlite_ops = {
 	.raw_tables = sq_raw_tables,
 	.raw_read = sq_raw_read,
 	.raw_write = sq_raw_write,
+	.sql = sq_sql,
+	.audit_append = sq_audit_append,
 	.close = sq_close,
 };
 
