@@ -274,7 +274,7 @@ static int dose_parse(const struct ost_env *env, json_t *body, struct dose_in *i
 					   "facility_id", "mg_per_ml", NULL};
 	const char *k;
 	json_t *v;
-	int64_t n;
+	int64_t n = 0; /* set by int_in before any use; GCC 12 -O3 cannot tell (-Werror=maybe-uninitialized) */
 
 	memset(in, 0, sizeof(*in));
 	in->day = env->ctx.today;
