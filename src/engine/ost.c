@@ -117,7 +117,7 @@ static int get_ref(const struct ost_env *env, const struct entity_def *e, int64_
 	if (env->st->ops->get(env->st, e, (e->flags & E_PERSONAL) ? env->sc : NULL, id, out, err) == 0)
 		return 0;
 	if (err->code == ERR_NOT_FOUND)
-		return err_set(err, ERR_INVALID, field, "%s: no %s with id %lld", field, e->name, (long long)id);
+		return err_set(err, ERR_INVALID, field, "no %s with id %lld", e->name, (long long)id);
 	return -1;
 }
 

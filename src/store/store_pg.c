@@ -1721,6 +1721,8 @@ static const char *const ev_sql[] = {
 	"SELECT person_id, test_date, kind, result FROM drug_test",
 	"SELECT person_id, kind, coalesce(facility_id, 0), start_date, planned_end, end_date, outcome FROM treatment",
 	"SELECT person_id, kind, support_date FROM support",
+	"SELECT person_id, dose_date, kind FROM ost_dose",
+	"SELECT person_id, valid_from, valid_to FROM ost_prescription",
 };
 enum { EV_N = sizeof(ev_sql) / sizeof(ev_sql[0]) };
 
@@ -1733,7 +1735,9 @@ static int ev_add(struct snap_person *p, int which, char **f)
 	case 3: return snap_person_test(p, f_date(f[1], DATE_NONE), f_text(f[2]), f_text(f[3]));
 	case 4: return snap_person_treat(p, f_text(f[1]), f_i64(f[2]), f_date(f[3], DATE_NONE), f_date(f[4], SNAP_OPEN),
 					 f_date(f[5], SNAP_OPEN), f_text(f[6]));
-	default: return snap_person_sup(p, f_text(f[1]), f_date(f[2], DATE_NONE));
+	case 5: return snap_person_sup(p, f_text(f[1]), f_date(f[2], DATE_NONE));
+	case 6: return snap_person_dose(p, f_date(f[1], DATE_NONE), f_text(f[2]));
+	default: return snap_person_rx(p, f_date(f[1], DATE_NONE), f_date(f[2], DATE_NONE));
 	}
 }
 
@@ -1921,7 +1925,10 @@ static const char snap_person_sql[] =
 	" UNION ALL SELECT 3, test_date::text, kind, result, NULL, NULL, NULL, NULL FROM drug_test WHERE person_id = $1"
 	" UNION ALL SELECT 4, kind, coalesce(facility_id, 0)::text, start_date::text, planned_end::text, end_date::text, outcome, NULL"
 	" FROM treatment WHERE person_id = $1"
-	" UNION ALL SELECT 5, kind, support_date::text, NULL, NULL, NULL, NULL, NULL FROM support WHERE person_id = $1";
+	" UNION ALL SELECT 5, kind, support_date::text, NULL, NULL, NULL, NULL, NULL FROM support WHERE person_id = $1"
+	" UNION ALL SELECT 6, dose_date::text, kind, NULL, NULL, NULL, NULL, NULL FROM ost_dose WHERE person_id = $1"
+	" UNION ALL SELECT 7, valid_from::text, valid_to::text, NULL, NULL, NULL, NULL, NULL FROM ost_prescription"
+	" WHERE person_id = $1";
 
 static int pg_snap_person(struct store *st, int64_t id, struct snap_person **out, struct pcmt_err *err)
 {

@@ -1318,7 +1318,10 @@ static const char *const ev_sql[] = {
 	"SELECT person_id, test_date, kind, result FROM drug_test",
 	"SELECT person_id, kind, coalesce(facility_id, 0), start_date, planned_end, end_date, outcome FROM treatment",
 	"SELECT person_id, kind, support_date FROM support",
+	"SELECT person_id, dose_date, kind FROM ost_dose",
+	"SELECT person_id, valid_from, valid_to FROM ost_prescription",
 };
+enum { EV_N = sizeof(ev_sql) / sizeof(ev_sql[0]) };
 
 static int ev_add(struct snap_person *p, int which, sqlite3_stmt *q)
 {
@@ -1330,7 +1333,9 @@ static int ev_add(struct snap_person *p, int which, sqlite3_stmt *q)
 	case 3: return snap_person_test(p, col_date(q, 1, DATE_NONE), col_text(q, 2), col_text(q, 3));
 	case 4: return snap_person_treat(p, col_text(q, 1), sqlite3_column_int64(q, 2), col_date(q, 3, DATE_NONE),
 					 col_date(q, 4, SNAP_OPEN), col_date(q, 5, SNAP_OPEN), col_text(q, 6));
-	default: return snap_person_sup(p, col_text(q, 1), col_date(q, 2, DATE_NONE));
+	case 5: return snap_person_sup(p, col_text(q, 1), col_date(q, 2, DATE_NONE));
+	case 6: return snap_person_dose(p, col_date(q, 1, DATE_NONE), col_text(q, 2));
+	default: return snap_person_rx(p, col_date(q, 1, DATE_NONE), col_date(q, 2, DATE_NONE));
 	}
 }
 
@@ -1400,7 +1405,7 @@ static int sq_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
 	if (snap_slab_reserve(sn, (size_t)sqlite3_column_int64(q, 0)))
 		goto oom;
 	sqlite3_finalize(q);
-	for (int w = 0; w < 6; w++) {
+	for (int w = 0; w < EV_N; w++) {
 		struct snap_person *p = NULL;
 
 		snprintf(sql, sizeof(sql), "%s ORDER BY person_id", ev_sql[w]);
@@ -1528,7 +1533,7 @@ static int sq_snap_person(struct store *st, int64_t id, struct snap_person **out
 		return 0; /* deleted */
 	if (!p)
 		return src == SQLITE_ROW ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : sq_fail(s, src, err, "reading a person");
-	for (int w = 0; w < 6; w++) {
+	for (int w = 0; w < EV_N; w++) {
 		snprintf(sql, sizeof(sql), "%s WHERE person_id = ?", ev_sql[w]);
 		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
 			goto fail;

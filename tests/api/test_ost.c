@@ -9,6 +9,8 @@
 #include "apitest.h"
 #include "util/date.h"
 
+#include <math.h>
+
 struct clinic {
 	int64_t fac, fac2, hs; /* the clinic, a second clinic, a health station */
 };
@@ -439,6 +441,44 @@ static void test_stock(void **state)
 	tl_resp_free(&r);
 }
 
+/* The clinic's indicators through GET /api/v1/indicators answer each dose at once (the live snapshot
+ * reloads the patient named by the change log): June 2025 up to today, the 15th. */
+static double missed_pct(struct api_fx *f)
+{
+	struct tl_resp r = api_get(f, "/api/v1/indicators?plan=OST-1/KH&period=2025-06", 200);
+	json_t *t = json_array_get(json_object_get(r.json, "targets"), 0), *u = json_array_get(json_object_get(t, "units"), 0);
+	double v;
+
+	assert_string_equal(json_string_value(json_object_get(json_object_get(t, "indicator"), "code")), "ost_missed_dose_pct");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "measures"), "ost_dose_days_due")), 15);
+	v = json_number_value(json_object_get(u, "value"));
+	tl_resp_free(&r);
+	return v;
+}
+
+static void test_indicators_real_time(void **state)
+{
+	struct api_fx *f = *state;
+	struct clinic c = setup_clinic(f);
+	int64_t a = api_person(f, "Lầu Bá Chò", "male", "1985-02-01", "16837");
+	int64_t ta = episode(f, a, "methadone", c.fac, "2025-05-01");
+	int64_t plan;
+	char body[400];
+
+	receipt(f, c.fac, "1000");
+	rx(f, a, ta, c.fac, 80, "maintenance", "2025-06-01", "2025-06-30");
+	plan = api_create(f, "plans", "{\"code\": \"OST-1/KH\", \"title\": \"Kế hoạch điều trị Methadone\", \"issuing_ou\": \"40\","
+				      " \"scope_ou\": \"40\", \"period_from\": \"2025-01-01\", \"period_to\": \"2025-12-31\"}");
+	snprintf(body, sizeof(body), "{\"plan_id\": %lld, \"indicator\": \"ost_missed_dose_pct\", \"comparator\": \"<=\","
+		 " \"value\": 5, \"unit\": \"percent\", \"period_kind\": \"month\", \"deadline\": \"2025-12-31\"}", (long long)plan);
+	api_create(f, "targets", body);
+	assert_true(fabs(missed_pct(f) - 100.0) < 1e-9); /* 15 days due, none dosed */
+	june_doses(f, a, 1, 10);
+	assert_true(fabs(missed_pct(f) - 100.0 * 5 / 15) < 1e-5);
+	june_doses(f, a, 11, 15);
+	assert_true(fabs(missed_pct(f)) < 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_take_home_and_guest, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_stock, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_indicators_real_time, api_setup, api_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
