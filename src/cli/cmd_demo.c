@@ -71,6 +71,10 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 	printf("  tests               %d (%d positive)\n", st->tests, st->tests_positive);
 	printf("  treatments          %d (%d ongoing)\n", st->treatments, st->treatments_ongoing);
 	printf("  support             %d (%d loans, %" PRId64 " VND)\n", st->support, st->loans, st->loans_vnd);
+	printf("  methadone clinics   %d points, %d patients today; %d prescriptions, %d doses (%d taken home, %d guest),"
+	       " %d stock movements, %d daily reconciliations (%d flagged)\n",
+	       st->ost.clinics, st->ost.patients_today, st->ost.prescriptions, st->ost.doses, st->ost.take_home,
+	       st->ost.guest, st->ost.stock_movements, st->ost.reconciliations, st->ost.flagged);
 	if (st->checked_free >= 0)
 		printf("  drug-free today     %d of %d communes (pcmt eval drug-free; %d planned)\n", st->checked_free,
 		       st->communes, st->planned_free);
