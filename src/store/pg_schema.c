@@ -558,6 +558,8 @@ static const char m6[] =
 	"  FOREIGN KEY (prescription_id, province_code) REFERENCES ost_prescription (id, province_code) ON UPDATE CASCADE);"
 	"CREATE UNIQUE INDEX ost_dose_day ON ost_dose(person_id, dose_date, province_code);"
 	"CREATE INDEX ost_dose_home ON ost_dose(home_facility_id, dose_date);"
+	"CREATE INDEX ost_dose_facility ON ost_dose(facility_id, dose_date);"
+	"CREATE INDEX ost_dose_prescription ON ost_dose(prescription_id);"
 	"CREATE INDEX ost_dose_id ON ost_dose(id);"
 
 	"CREATE TABLE ost_stock ("
@@ -573,6 +575,7 @@ static const char m6[] =
 	STAMPS ","
 	"  province_code " TXT " NOT NULL DEFAULT '');"
 	"CREATE INDEX ost_stock_facility ON ost_stock(facility_id, move_date);"
+	"CREATE INDEX ost_stock_dose ON ost_stock(dose_id);"
 
 	"CREATE TABLE ost_reconciliation ("
 	"  id bigserial PRIMARY KEY,"

@@ -528,6 +528,8 @@ static const char m6[] =
 	"  province_code TEXT NOT NULL DEFAULT '');"
 	"CREATE UNIQUE INDEX ost_dose_day ON ost_dose(person_id, dose_date);"
 	"CREATE INDEX ost_dose_home ON ost_dose(home_facility_id, dose_date);"
+	"CREATE INDEX ost_dose_facility ON ost_dose(facility_id, dose_date);"
+	"CREATE INDEX ost_dose_prescription ON ost_dose(prescription_id);"
 
 	"CREATE TABLE ost_stock ("
 	"  id INTEGER PRIMARY KEY,"
@@ -544,6 +546,7 @@ static const char m6[] =
 	"  updated_at TEXT NOT NULL,"
 	"  province_code TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX ost_stock_facility ON ost_stock(facility_id, move_date);"
+	"CREATE INDEX ost_stock_dose ON ost_stock(dose_id);"
 
 	"CREATE TABLE ost_reconciliation ("
 	"  id INTEGER PRIMARY KEY,"
