@@ -53,7 +53,7 @@ static int32_t stock_date(const struct ind_env *env)
 
 /* The event arrays a person-level measure reads through pfacts: a pass scans (and brings into
  * cache) only those its measures need. */
-enum { PART_CLS = 1, PART_REC = 2, PART_TREAT = 4, PART_SUP = 8, PART_ALL = 15 };
+enum { PART_CLS = 1, PART_REC = 2, PART_TREAT = 4, PART_SUP = 8, PART_OST = 16, PART_ALL = 31 };
 
 static unsigned pfacts_parts(int m)
 {
@@ -68,6 +68,13 @@ static unsigned pfacts_parts(int m)
 	case M_OST_PATIENTS:
 	case M_COMPULSORY_RECORDS_COMPLETED: return PART_TREAT;
 	case M_COMMUNITY_TREATED_TRAINED: return PART_TREAT | PART_SUP;
+	case M_OST_TAKE_HOME_PATIENTS: return PART_TREAT | PART_OST; /* f->ost, then the doses */
+	case M_OST_DOSE_DAYS_DUE:
+	case M_OST_DOSE_DAYS_MISSED:
+	case M_OST_RETENTION_6M_COHORT:
+	case M_OST_RETAINED_6M:
+	case M_OST_RETENTION_12M_COHORT:
+	case M_OST_RETAINED_12M: return PART_OST;
 	default: return PART_ALL; /* a measure not listed here is right before it is fast */
 	}
 }
@@ -106,7 +113,8 @@ static void pfacts(const struct ind_env *env, const struct snap_person *p, unsig
 		if (u->kind == SK_VOCATIONAL && community_start != SNAP_OPEN && u->date >= community_start)
 			f->trained = 1;
 	}
-	ost_pfacts(env, p, f);
+	if (parts & PART_OST)
+		ost_pfacts(env, p, f);
 }
 
 /* The substitution clinic's facts of p (domain/ost.h): retention marks of its episodes, take-home
