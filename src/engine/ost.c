@@ -121,13 +121,21 @@ static int get_ref(const struct ost_env *env, const struct entity_def *e, int64_
 	return -1;
 }
 
+/* A dispensing point the caller may work at: facilities are not person-level, so the store does not
+ * scope them; a clinic outside the caller's org-unit subtree is answered as if it did not exist. */
 static int need_ost_point(const struct ost_env *env, int64_t id, const char *field, json_t **fac,
 			  struct pcmt_err *err)
 {
 	const char *kind;
+	int inside = 1;
 
 	if (get_ref(env, &ent_facilities, id, field, fac, err))
 		return -1;
+	if (env->sc && env->sc->ou_id &&
+	    env->st->ops->ou_within(env->st, jint(*fac, "ou_id"), env->sc->ou_id, &inside, err))
+		return -1;
+	if (!inside)
+		return err_set(err, ERR_INVALID, field, "no facilities with id %lld", (long long)id);
 	kind = jstr(*fac, "kind");
 	if (!kind || strcmp(kind, "ost_point"))
 		return err_set(err, ERR_INVALID, field, "%s must be a methadone/buprenorphine dispensing point (ost_point), not %s",
