@@ -64,6 +64,9 @@ if [ "${#plans[@]}" -eq 0 ]; then # e.g. `pcmt demo --scale national`: add the s
 fi
 [ "${#plans[@]}" -gt 0 ] || { echo "indicators.sh: no plans in $db" >&2; exit 1; }
 
+# the API needs a user (docs/security.md): an API-only admin "bench", made once per database
+"$pcmt" user list --db "$db" | grep -q '^bench ' || "$pcmt" user add bench --role admin --api-only --db "$db" >/dev/null
+printf 'header = "Authorization: Bearer %s"\n' "$("$pcmt" user token bench --expires 1 --db "$db")" >"$tmp/curlrc"
 "$pcmt" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
 srv=$!
 for _ in $(seq 300); do [ -s "$tmp/port" ] && break; sleep 0.1; done
@@ -72,7 +75,7 @@ base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
 
 ms() { # ms URL: curl's total time in milliseconds; fails on a non-200 answer
 	local out
-	out=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' "$1")
+	out=$(curl -K "$tmp/curlrc" -sS -o /dev/null -w '%{http_code} %{time_total}' "$1")
 	[ "${out%% *}" = 200 ] || { echo "indicators.sh: $1 answered ${out%% *}" >&2; exit 1; }
 	awk -v t="${out#* }" 'BEGIN { printf "%.3f\n", t * 1000 }'
 }

@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "auth/auth.h"
 #include "util/date.h"
 
 enum { START_WAIT_MS = 10000, STOP_WAIT_MS = 10000, RESP_MAX = 64 << 20 };
@@ -193,6 +194,31 @@ int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env
 	return tl_server_start_ex(srv, db, extra_env, store_url_is_pg(db) ? 4 : 0);
 }
 
+/* The admin the tests act as: API-only (no password to hash), created once per database. */
+static void admin_token(struct tl_server *srv, const char *db)
+{
+	struct pcmt_err err;
+	struct store *s;
+	struct auth_user u;
+	int64_t id = 0;
+
+	err_clear(&err);
+	if (!(s = store_open(db, &err)) || s->ops->migrate(s, NULL, NULL, &err))
+		goto out; /* the server will say what is wrong */
+	if (auth_user_find(s, "tl-admin", &u, NULL, &err) == 0)
+		id = u.id;
+	else if (err.code != ERR_NOT_FOUND)
+		goto out;
+	else if ((err_clear(&err), auth_user_add(s, "tl-admin", "admin", NULL, NULL, &id, &err)))
+		goto out;
+	if (auth_token_issue(s, id, "bearer", 86400, "testlib", srv->token, &err))
+		srv->token[0] = '\0';
+out:
+	if (err.code)
+		fprintf(stderr, "testlib: no admin token for %s: %s\n", db, err.message);
+	store_close(s);
+}
+
 int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_env, int threads)
 {
 	char nthreads[16];
@@ -204,6 +230,8 @@ int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_
 	memset(srv, 0, sizeof(srv[0]));
 	if (!bin || !*bin)
 		bin = PCMT_BIN;
+	snprintf(srv->db, sizeof(srv->db), "%s", db);
+	admin_token(srv, db);
 	/* beside a database file; in /tmp for a database URL */
 	snprintf(port_file, sizeof(port_file), "%s.port.%d.%d", store_url_is_pg(db) ? "/tmp/pcmt-test" : db, (int)getpid(),
 		 __atomic_add_fetch(&serial, 1, __ATOMIC_SEQ_CST));
@@ -303,6 +331,22 @@ static size_t on_data(char *p, size_t size, size_t n, void *cls)
 	return add;
 }
 
+/* The session cookie and Retry-After, kept apart for the authentication tests. */
+static void header_auth(struct tl_resp *r, const char *p, size_t len)
+{
+	char line[200];
+
+	snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) - 1 ? len : sizeof(line) - 1), p);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!strncasecmp(line, "Set-Cookie: ", 12)) {
+		snprintf(r->set_cookie, sizeof(r->set_cookie), "%s", line + 12);
+		if (!strncmp(line + 12, "pcmt_session=", 13))
+			snprintf(r->cookie, sizeof(r->cookie), "%.*s", (int)strcspn(line + 25, ";"), line + 25);
+	} else if (!strncasecmp(line, "Retry-After: ", 13)) {
+		r->retry_after = strtol(line + 13, NULL, 10);
+	}
+}
+
 /* Response headers are kept as received ("Name: value\r\n" lines) for tl_resp_header. */
 static size_t on_header(char *p, size_t size, size_t n, void *cls)
 {
@@ -315,6 +359,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *cls)
 	memcpy(nb + have, p, add);
 	nb[have + add] = '\0';
 	r->headers = nb;
+	header_auth(r, p, add);
 	return add;
 }
 
@@ -342,6 +387,8 @@ const char *tl_resp_header(const struct tl_resp *r, const char *name, char *buf,
 int tl_http_ex(struct tl_server *srv, const char *method, const char *path, const char *const *headers,
 	       const char *body, size_t len, struct tl_resp *r)
 {
+	char auth[128];
+	int has_auth = 0;
 	CURL *c;
 	struct curl_slist *hl = NULL;
 	char url[2048];
@@ -364,7 +411,13 @@ int tl_http_ex(struct tl_server *srv, const char *method, const char *path, cons
 	for (int i = 0; headers && headers[i]; i++) {
 		if (!strncasecmp(headers[i], "Content-Type:", 13))
 			has_ct = 1;
+		if (!strncasecmp(headers[i], "Authorization:", 14) || !strncasecmp(headers[i], "Cookie:", 7))
+			has_auth = 1;
 		hl = curl_slist_append(hl, headers[i]);
+	}
+	if (!has_auth && srv->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", srv->token);
+		hl = curl_slist_append(hl, auth);
 	}
 	if (body) {
 		if (!has_ct)
@@ -422,4 +475,72 @@ const char *tl_err_field(const struct tl_resp *r)
 const char *tl_err_code(const struct tl_resp *r)
 {
 	return err_key(r, "code");
+}
+
+/* ---- acting as another user ----------------------------------------------------------------- */
+
+int tl_user(struct tl_server *srv, const char *username, const char *role, const char *ou_code, const char *password,
+	    char token[64])
+{
+	struct pcmt_err err;
+	struct store *s;
+	int64_t id = 0;
+
+	err_clear(&err);
+	if (!(s = store_open(srv->db, &err)) || auth_user_add(s, username, role, ou_code, password, &id, &err) ||
+	    (token && auth_token_issue(s, id, "bearer", 86400, "testlib", token, &err))) {
+		store_close(s);
+		fail_msg("testlib: cannot add user %s (%s in %s): %s", username, role, ou_code ? ou_code : "-", err.message);
+		return -1;
+	}
+	store_close(s);
+	return 0;
+}
+
+int tl_http_as(struct tl_server *srv, const char *token, const char *method, const char *path, const char *body,
+	       struct tl_resp *r)
+{
+	char auth[128];
+	const char *h[] = {auth, NULL};
+
+	if (token)
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	else
+		snprintf(auth, sizeof(auth), "Authorization:");
+	return tl_http_ex(srv, method, path, h, body, body ? strlen(body) : 0, r);
+}
+
+long tl_login(struct tl_server *srv, const char *username, const char *password, char session[64], char csrf[64])
+{
+	json_t *b = json_pack("{s:s, s:s}", "username", username, "password", password);
+	char *body = json_dumps(b, JSON_COMPACT);
+	struct tl_resp r;
+	long st;
+
+	session[0] = csrf[0] = '\0';
+	if (tl_http_as(srv, NULL, "POST", "/api/v1/auth/login", body, &r))
+		fail_msg("testlib: login request failed");
+	st = r.status;
+	if (st == 200) {
+		snprintf(session, 64, "%.63s", r.cookie);
+		const char *c = json_string_value(json_object_get(r.json, "csrf_token"));
+
+		snprintf(csrf, 64, "%s", c ? c : "");
+	}
+	tl_resp_free(&r);
+	free(body);
+	json_decref(b);
+	return st;
+}
+
+int tl_http_cookie(struct tl_server *srv, const char *session, const char *csrf, const char *method, const char *path,
+		   const char *body, struct tl_resp *r)
+{
+	char cookie[128], x[128];
+	const char *h[] = {cookie, csrf ? x : NULL, NULL};
+
+	snprintf(cookie, sizeof(cookie), "Cookie: pcmt_session=%s", session);
+	if (csrf)
+		snprintf(x, sizeof(x), "X-CSRF-Token: %s", csrf);
+	return tl_http_ex(srv, method, path, h, body, body ? strlen(body) : 0, r);
 }

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
+#include "auth/auth.h"
 #include "cli/cli.h"
 #include "demo/national.h"
 #include "demo/demo.h"
@@ -30,7 +33,10 @@ static const char usage[] =
 	"  --seed N           random seed (default 1); the same seed gives the same data\n"
 	"  --units FILE       org units to import first (TSV or official JSON, as `pcmt orgunits\n"
 	"                     import`); default: the 2025-03-01 list built into pcmt\n\n"
-	"The database must hold no persons or facilities yet. Exit status 0 on success, 1 on error.\n";
+	"The database must hold no persons or facilities yet. Exit status 0 on success, 1 on error.\n\n"
+	"It also adds one demo user per role (an admin; officers of Nghệ An, Kỳ Sơn and Nậm Cắn; a health\n"
+	"worker in Kỳ Sơn; a viewer of Nghệ An) with random passwords, printed once at the end: note\n"
+	"them. Nothing in pcmt has a default password.\n";
 
 static double now_seconds(void)
 {
@@ -65,6 +71,10 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 	printf("  tests               %d (%d positive)\n", st->tests, st->tests_positive);
 	printf("  treatments          %d (%d ongoing)\n", st->treatments, st->treatments_ongoing);
 	printf("  support             %d (%d loans, %" PRId64 " VND)\n", st->support, st->loans, st->loans_vnd);
+	printf("  methadone clinics   %d points, %d patients today; %d prescriptions, %d doses (%d taken home, %d guest),"
+	       " %d stock movements, %d daily reconciliations (%d flagged)\n",
+	       st->ost.clinics, st->ost.patients_today, st->ost.prescriptions, st->ost.doses, st->ost.take_home,
+	       st->ost.guest, st->ost.stock_movements, st->ost.reconciliations, st->ost.flagged);
 	if (st->checked_free >= 0)
 		printf("  drug-free today     %d of %d communes (pcmt eval drug-free; %d planned)\n", st->checked_free,
 		       st->communes, st->planned_free);
@@ -72,6 +82,35 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 		printf("  drug-free today     not evaluated: no drug-free criteria in the rulebook on that date (%d planned)\n",
 		       st->planned_free);
 	printf("  time                %.1f s\n", secs);
+}
+
+/* One user per role, with random passwords printed once (docs/security.md). */
+enum { N_USERS = 6 };
+
+static const struct {
+	const char *name, *role, *ou;
+} demo_users[N_USERS] = {{"demo-admin", "admin", NULL},        {"demo-province", "province", "40"},
+		  {"demo-district", "district", "417"}, {"demo-commune", "commune", "16837"},
+		  {"demo-health", "health", "417"},     {"demo-viewer", "viewer", "40"}};
+
+static int add_demo_users(struct store *s, struct pcmt_err *err)
+{
+	char pw[N_USERS][24];
+	unsigned char raw[12];
+	size_t n = sizeof(demo_users) / sizeof(demo_users[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(pw[i], sizeof(pw[i]), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		if (auth_user_add(s, demo_users[i].name, demo_users[i].role, demo_users[i].ou, pw[i], NULL, err))
+			return err_set(err, err->code, err->field, "demo user %s: %s", demo_users[i].name, err->message);
+	}
+	printf("  demo users          (passwords shown only now; change them with pcmt user passwd)\n");
+	for (size_t i = 0; i < n; i++)
+		printf("    %-15s %-9s %-6s %s\n", demo_users[i].name, demo_users[i].role,
+		       demo_users[i].ou ? demo_users[i].ou : "-", pw[i]);
+	sodium_memzero(pw, sizeof(pw));
+	return 0;
 }
 
 static int run(int argc, char **argv)
@@ -144,6 +183,10 @@ static int run(int argc, char **argv)
 		       "  treatments          %" PRId64 "\n  support             %" PRId64 "\n  time                %.1f s\n",
 		       o.seed, ns.communes, ns.persons, ns.classifications, ns.determinations, ns.records, ns.tests,
 		       ns.treatments, ns.support, now_seconds() - t0);
+		if (add_demo_users(s, &err)) {
+			cli_fail("demo", "%s", err.message);
+			goto out;
+		}
 		rc = 0;
 		goto out;
 	}
@@ -152,6 +195,10 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	summary(&o, &st, now_seconds() - t0);
+	if (add_demo_users(s, &err)) {
+		cli_fail("demo", "%s", err.message);
+		goto out;
+	}
 	rc = 0;
 out:
 	store_close(s);

@@ -1,13 +1,14 @@
 /* cmd_retention.c: `pcmt retention --dry-run|--apply`: erases the identifying fields of persons whose
  * management has ended and whose retention period (rulebook retention.identity_months) has passed,
  * keeping their dated facts as pseudonymous statistics (domain/retention.h, store.h person_erase).
- * Every run is recorded in the audit trail (see audit_seam below). */
+ * Every run and every erasure is recorded in the audit trail. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "domain/audit.h"
 #include "domain/retention.h"
 #include "domain/snap.h"
 #include "engine/rulebook.h"
@@ -23,21 +24,56 @@ static const char usage[] =
 	"id, last fact and due date. A person erased once is not counted again.\n\n"
 	"Exit status 0 on success, 1 on error, 2 on bad usage.\n";
 
-/* AUDIT SEAM. The audit trail (issue 6, sec-auth: a hash-chained log with `pcmt audit`) had not
- * landed on main when retention was written: this is the one place a retention run is recorded,
- * today as one JSON line on stderr (`pcmt: audit {...}`), to be replaced by the audit API's call with
- * the same fields (who: the OS user running the CLI, what: retention, outcome, counts). */
-static void audit_seam(const char *db, const char *mode, int32_t date, int months, long due, long erased,
-		       const char *outcome)
+/* The audit trail (docs/security.md, "Audit log"): one entry per erased person, committed with its
+ * erasure, and one per run (dry runs too) with what was found. The actor is the operating-system
+ * user running the command; the address "cli". */
+static void entry(struct audit_entry *e, const char *action, int64_t record_id, const char *outcome)
 {
-	char d[DATE_BUFSZ], now[21];
 	const char *user = getenv("USER");
 
-	date_now_iso(now);
-	fprintf(stderr,
-		"pcmt: audit {\"at\": \"%s\", \"actor\": \"cli:%s\", \"action\": \"retention.%s\", \"db\": \"%s\","
-		" \"date\": \"%s\", \"months\": %d, \"due\": %ld, \"erased\": %ld, \"outcome\": \"%s\"}\n",
-		now, user ? user : "?", mode, db, date_format(date, d), months, due, erased, outcome);
+	memset(e, 0, sizeof *e);
+	audit_now(e->at);
+	snprintf(e->username, sizeof e->username, "cli:%s", user ? user : "?");
+	snprintf(e->action, sizeof e->action, "%s", action);
+	snprintf(e->entity, sizeof e->entity, "persons");
+	e->record_id = record_id;
+	snprintf(e->addr, sizeof e->addr, "cli");
+	snprintf(e->outcome, sizeof e->outcome, "%s", outcome);
+}
+
+static int audit_run(struct store *s, int dry, int32_t date, int months, long due, long erased, const char *outcome,
+		     struct pcmt_err *err)
+{
+	struct audit_entry e;
+	char d[DATE_BUFSZ];
+
+	entry(&e, dry ? "retention.dry_run" : "retention.apply", 0, outcome);
+	snprintf(e.detail, sizeof e.detail, "{\"date\": \"%s\", \"months\": %d, \"due\": %ld, \"erased\": %ld}",
+		 date_format(date, d), months, due, erased);
+	return s->ops->audit_append(s, &e, 1, err);
+}
+
+/* Erases one person and writes its audit entry in the same transaction. */
+static int erase_one(struct store *s, int64_t id, int dry, int *done, struct pcmt_err *err)
+{
+	struct audit_entry e;
+
+	if (dry)
+		return s->ops->person_erase(s, id, date_today(), 1, done, err);
+	if (s->ops->begin(s, err))
+		return -1;
+	if (s->ops->person_erase(s, id, date_today(), 0, done, err))
+		goto fail;
+	if (*done) {
+		entry(&e, "erase", id, "ok");
+		snprintf(e.detail, sizeof e.detail, "retention");
+		if (s->ops->audit_append(s, &e, 1, err))
+			goto fail;
+	}
+	return s->ops->commit(s, err);
+fail:
+	s->ops->rollback(s);
+	return -1;
 }
 
 static int run(int argc, char **argv)
@@ -95,10 +131,13 @@ static int run(int argc, char **argv)
 
 		if (when == DATE_NONE || when > date)
 			continue;
-		if (s->ops->person_erase(s, p->id, date_today(), dry, &done, &err)) {
+		if (erase_one(s, p->id, dry, &done, &err)) {
+			struct pcmt_err e2;
+
 			cli_fail("retention", "person %lld: %s (%ld erased before this error)", (long long)p->id, err.message,
 				 erased);
-			audit_seam(cli_db(db), dry ? "dry_run" : "apply", date, months, due, erased, "error");
+			err_clear(&e2);
+			audit_run(s, dry, date, months, due, erased, "failed", &e2);
 			goto out;
 		}
 		if (!done) {
@@ -116,7 +155,10 @@ static int run(int argc, char **argv)
 	       rule_at(&rb, "retention.identity_months", date) && !rule_at(&rb, "retention.identity_months", date)->confirmed
 		       ? " [rule UNCONFIRMED]" : "",
 	       erased, already);
-	audit_seam(cli_db(db), dry ? "dry_run" : "apply", date, months, due, erased, "ok");
+	if (audit_run(s, dry, date, months, due, erased, "ok", &err)) {
+		cli_fail("retention", "audit: %s", err.message);
+		goto out;
+	}
 	rc = 0;
 out:
 	snap_free(sn);

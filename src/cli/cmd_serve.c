@@ -12,7 +12,8 @@
 #include "http/server.h"
 
 static const char usage[] =
-	"usage: pcmt serve [--db URL] [--port N] [--bind ADDR] [--threads N] [--web DIR] [--port-file FILE]\n\n"
+	"usage: pcmt serve [--db URL] [--port N] [--bind ADDR] [--threads N] [--web DIR] [--port-file FILE]\n"
+	"                  [--tls-cert FILE --tls-key FILE] [--trust-proxy]\n\n"
 	"Brings the database's schema up to date, then serves the JSON API under /api/v1 and the web UI\n"
 	"until interrupted (SIGINT or SIGTERM).\n\n"
 	"  --db URL          database: FILE, sqlite:FILE or postgresql://... (default $PCMT_DB, else pcmt.db)\n"
@@ -21,7 +22,13 @@ static const char usage[] =
 	"  --threads N       worker threads and database handles, on PostgreSQL each a connection\n"
 	"                    (default 2 x CPUs)\n"
 	"  --web DIR         static files for non-API paths (default " PCMT_SOURCE_DIR "/web)\n"
-	"  --port-file FILE  write the bound port to FILE once listening (for scripts and tests)\n";
+	"  --port-file FILE  write the bound port to FILE once listening (for scripts and tests)\n"
+	"  --tls-cert FILE   serve HTTPS with this PEM certificate chain (and --tls-key)\n"
+	"  --tls-key FILE    the PEM private key of --tls-cert\n"
+	"  --trust-proxy     behind a reverse proxy: the client address is X-Forwarded-For's last entry\n"
+	"                    (never use it when clients can reach pcmt directly)\n"
+	"Every API route but /api/v1/health and /api/v1/auth/login needs a user: see pcmt user and\n"
+	"docs/security.md.\n";
 
 /* Bad option values are usage errors: exit 2 (cli_fail's 1, plus one). */
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -75,8 +82,9 @@ static int run(int argc, char **argv)
 		{"db", required_argument, 0, 'd'},      {"port", required_argument, 0, 'p'},
 		{"bind", required_argument, 0, 'b'},    {"threads", required_argument, 0, 't'},
 		{"web", required_argument, 0, 'w'},     {"port-file", required_argument, 0, 'f'},
-		{0, 0, 0, 0}};
-	struct http_server_opts o = {NULL, "127.0.0.1", 8080, 0, PCMT_SOURCE_DIR "/web"};
+		{"tls-cert", required_argument, 0, 'C'}, {"tls-key", required_argument, 0, 'K'},
+		{"trust-proxy", no_argument, 0, 'P'},   {0, 0, 0, 0}};
+	struct http_server_opts o = {NULL, "127.0.0.1", 8080, 0, PCMT_SOURCE_DIR "/web", NULL, NULL, 0};
 	const char *db = NULL, *port_file = NULL;
 	struct http_server *srv = NULL;
 	char shown[512];
@@ -88,12 +96,15 @@ static int run(int argc, char **argv)
 
 	o.threads = ncpu > 0 && ncpu < 64 ? 2 * (int)ncpu : 4;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:p:b:t:w:f:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:b:t:w:f:C:K:P", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'b': o.bind = optarg; break;
 		case 'w': o.web_dir = optarg; break;
 		case 'f': port_file = optarg; break;
+		case 'C': o.tls_cert = optarg; break;
+		case 'K': o.tls_key = optarg; break;
+		case 'P': o.trust_proxy = 1; break;
 		case 'p':
 			if (parse_int(optarg, 0, 65535, &o.port))
 				return cli_fail("serve", "--port must be a number from 0 to 65535") + 1;
@@ -129,9 +140,11 @@ static int run(int argc, char **argv)
 	}
 	redact_url(o.db_url, shown, sizeof(shown));
 	if (strchr(o.bind, ':'))
-		printf("pcmt: serving %s on http://[%s]:%d\n", shown, o.bind, http_server_port(srv));
+		printf("pcmt: serving %s on http%s://[%s]:%d\n", shown, http_server_tls(srv) ? "s" : "", o.bind,
+		       http_server_port(srv));
 	else
-		printf("pcmt: serving %s on http://%s:%d\n", shown, o.bind, http_server_port(srv));
+		printf("pcmt: serving %s on http%s://%s:%d\n", shown, http_server_tls(srv) ? "s" : "", o.bind,
+		       http_server_port(srv));
 	fflush(stdout);
 	if (sigwait(&sigs, &sig))
 		cli_fail("serve", "sigwait failed");

@@ -1987,7 +1987,7 @@ int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, 
 		goto out;
 	in_tx = 1;
 	if (units_import(s, &g.ctx, units, len, DATE_NONE, &st->units, err) || generate(&g, o, err) || demo_plans(s, &g.ctx, err) ||
-	    demo_operations(s, &g.ctx, g.seed, err))
+	    demo_operations(s, &g.ctx, g.seed, err) || demo_ost(s, &g.ctx, g.seed, &st->ost, err))
 		goto out;
 	if (s->ops->commit(s, err))
 		goto out;

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "demo/ost.h"
 #include "demo/units.h"
 #include "domain/criteria.h"
 #include "store/store.h"
@@ -41,6 +42,7 @@ struct demo_stats {
 	int failing_by[CR_CEILING + 1]; /* failing communes showing each reason (enum crit_reason);
 					   a commune counts once per reason it shows */
 	int failing_with[DEMO_NREASONS]; /* failing communes by how many distinct reasons they show */
+	struct demo_ost_stats ost;       /* the substitution clinics' year (demo/ost.h) */
 };
 
 /* Migrated, empty store expected (persons or facilities present: ERR_CONFLICT). Imports the org

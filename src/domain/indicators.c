@@ -11,6 +11,7 @@
 
 #include "domain/expr.h"
 #include "domain/opimg.h"
+#include "domain/ost.h"
 #include "util/date.h"
 
 _Static_assert(IND_NMEAS <= 64, "the need mask is one uint64_t");
@@ -37,7 +38,13 @@ struct ind_pfacts {
 	uint8_t trained;         /* vocational training on or after the start of a home/community
 				    episode that overlaps the window, and on or before at */
 	int compulsory_starts;   /* compulsory-facility episodes starting in [from, at] */
+	/* opioid substitution (ost_pfacts) */
+	uint8_t ost_take_home;   /* ost, and a take-home dose for a day in [from, at] */
+	uint8_t ost_cohort[2], ost_retained[2]; /* episodes whose 6-, 12-month mark lies in [from, at]; retained then */
+	int ost_due, ost_missed; /* days in [from, at] under a prescription; those without a dose */
 };
+
+static void ost_pfacts(const struct ind_env *env, const struct snap_person *p, struct ind_pfacts *f);
 
 static int32_t stock_date(const struct ind_env *env)
 {
@@ -46,7 +53,7 @@ static int32_t stock_date(const struct ind_env *env)
 
 /* The event arrays a person-level measure reads through pfacts: a pass scans (and brings into
  * cache) only those its measures need. */
-enum { PART_CLS = 1, PART_REC = 2, PART_TREAT = 4, PART_SUP = 8, PART_ALL = 15 };
+enum { PART_CLS = 1, PART_REC = 2, PART_TREAT = 4, PART_SUP = 8, PART_OST = 16, PART_ALL = 31 };
 
 static unsigned pfacts_parts(int m)
 {
@@ -61,6 +68,13 @@ static unsigned pfacts_parts(int m)
 	case M_OST_PATIENTS:
 	case M_COMPULSORY_RECORDS_COMPLETED: return PART_TREAT;
 	case M_COMMUNITY_TREATED_TRAINED: return PART_TREAT | PART_SUP;
+	case M_OST_TAKE_HOME_PATIENTS: return PART_TREAT | PART_OST; /* f->ost, then the doses */
+	case M_OST_DOSE_DAYS_DUE:
+	case M_OST_DOSE_DAYS_MISSED:
+	case M_OST_RETENTION_6M_COHORT:
+	case M_OST_RETAINED_6M:
+	case M_OST_RETENTION_12M_COHORT:
+	case M_OST_RETAINED_12M: return PART_OST;
 	default: return PART_ALL; /* a measure not listed here is right before it is fast */
 	}
 }
@@ -99,6 +113,65 @@ static void pfacts(const struct ind_env *env, const struct snap_person *p, unsig
 		if (u->kind == SK_VOCATIONAL && community_start != SNAP_OPEN && u->date >= community_start)
 			f->trained = 1;
 	}
+	if (parts & PART_OST)
+		ost_pfacts(env, p, f);
+}
+
+/* The substitution clinic's facts of p (domain/ost.h): retention marks of its episodes, take-home
+ * doses, and the days it was due a dose and missed one, over [from, at]. */
+static void ost_pfacts(const struct ind_env *env, const struct snap_person *p, struct ind_pfacts *f)
+{
+	static const int months[2] = {6, 12};
+	int32_t from = env->w.from, at = env->w.at, lo = INT32_MIN, hi = INT32_MIN;
+	const struct snap_ost *o = p->ost;
+	uint32_t k = 0;
+
+	for (uint16_t i = 0; i < p->ntreat; i++) {
+		const struct snap_treat *t = &p->treat[i];
+
+		if (t->kind != TX_METHADONE && t->kind != TX_BUPRENORPHINE)
+			continue;
+		for (int m = 0; m < 2; m++) {
+			int32_t mark = ost_retention_mark(t->start, months[m]);
+
+			if (mark >= from && mark <= at) {
+				f->ost_cohort[m]++;
+				f->ost_retained[m] += (uint8_t)ost_retained(t->start, t->end, months[m]);
+			}
+		}
+	}
+	if (!o)
+		return;
+	for (uint16_t i = 0; f->ost && i < o->ndose && !f->ost_take_home; i++)
+		f->ost_take_home = o->dose[i].take_home && o->dose[i].date >= from && o->dose[i].date <= at;
+	/* the prescriptions' spans, sorted by start, merged into runs [lo, hi] clipped to the window; the
+	 * days of each run are due, and those without a dose (at most one a day) missed */
+	for (int i = 0; i <= (int)o->nrx; i++) {
+		int32_t a = i < o->nrx ? o->rx[i].from : INT32_MAX, b = i < o->nrx ? o->rx[i].to : INT32_MAX;
+
+		if (i < o->nrx && hi != INT32_MIN && a <= hi + 1) {
+			if (b > hi)
+				hi = b;
+			continue;
+		}
+		if (hi != INT32_MIN) {
+			int32_t x = lo < from ? from : lo, y = hi > at ? at : hi;
+
+			if (x <= y) {
+				int dosed = 0;
+
+				while (k < o->ndose && o->dose[k].date < x)
+					k++;
+				for (int32_t last = INT32_MIN; k < o->ndose && o->dose[k].date <= y; k++)
+					if (o->dose[k].date != last)
+						dosed++, last = o->dose[k].date;
+				f->ost_due += y - x + 1;
+				f->ost_missed += y - x + 1 - dosed;
+			}
+		}
+		lo = a;
+		hi = b;
+	}
 }
 
 enum {
@@ -136,6 +209,13 @@ static double m_community_trained(const struct ind_env *e, const struct ind_pfac
 }
 static double m_ost(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost; }
 static double m_compulsory(const struct ind_env *e, const struct ind_pfacts *f) { return f->compulsory_starts; }
+static double m_ost_take_home(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_take_home; }
+static double m_ost_due(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_due; }
+static double m_ost_missed(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_missed; }
+static double m_ost_cohort6(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_cohort[0]; }
+static double m_ost_retained6(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_retained[0]; }
+static double m_ost_cohort12(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_cohort[1]; }
+static double m_ost_retained12(const struct ind_env *e, const struct ind_pfacts *f) { return f->ost_retained[1]; }
 
 /* ---- facility-level measures ----------------------------------------------------------------- */
 
@@ -568,6 +648,34 @@ const struct ind_measure ind_measures[IND_NMEAS] = {
 		"communes in force on the date where at least one communication activity of their own is dated in the period "
 		"(one held at a district or province does not count for its communes)",
 		BIT(M_COMM_ACTIVITIES), UM(m_communes_reached)},
+	[M_OST_TAKE_HOME_PATIENTS] = {"ost_take_home_patients", "Substitution patients with take-home doses",
+		"Người điều trị thay thế được cấp thuốc mang về", "persons", IL_PERSON, IT_FLOW,
+		"persons on substitution treatment on the date (ost_patients) with a take-home dose for a day in the period",
+		0, PM(m_ost_take_home)},
+	[M_OST_DOSE_DAYS_DUE] = {"ost_dose_days_due", "Days a substitution dose was due", "Số ngày phải uống thuốc",
+		"days", IL_PERSON, IT_FLOW,
+		"days in the period covered by a methadone or buprenorphine prescription, counted once per patient and day", 0,
+		PM(m_ost_due)},
+	[M_OST_DOSE_DAYS_MISSED] = {"ost_dose_days_missed", "Days a substitution dose was missed", "Số ngày bỏ liều",
+		"days", IL_PERSON, IT_FLOW,
+		"days due (ost_dose_days_due) for which no dose was recorded: witnessed, taken home or at another clinic", 0,
+		PM(m_ost_missed)},
+	[M_OST_RETENTION_6M_COHORT] = {"ost_retention_6m_cohort", "Substitution episodes reaching 6 months",
+		"Số đợt điều trị thay thế tròn 6 tháng", "episodes", IL_PERSON, IT_FLOW,
+		"methadone or buprenorphine episodes whose 6-month mark (start + 6 months) lies in the period", 0,
+		PM(m_ost_cohort6)},
+	[M_OST_RETAINED_6M] = {"ost_retained_6m", "Substitution episodes retained at 6 months",
+		"Số đợt điều trị thay thế duy trì sau 6 tháng", "episodes", IL_PERSON, IT_FLOW,
+		"episodes of the 6-month cohort (ost_retention_6m_cohort) not ended before their mark", 0,
+		PM(m_ost_retained6)},
+	[M_OST_RETENTION_12M_COHORT] = {"ost_retention_12m_cohort", "Substitution episodes reaching 12 months",
+		"Số đợt điều trị thay thế tròn 12 tháng", "episodes", IL_PERSON, IT_FLOW,
+		"methadone or buprenorphine episodes whose 12-month mark (start + 12 months) lies in the period", 0,
+		PM(m_ost_cohort12)},
+	[M_OST_RETAINED_12M] = {"ost_retained_12m", "Substitution episodes retained at 12 months",
+		"Số đợt điều trị thay thế duy trì sau 12 tháng", "episodes", IL_PERSON, IT_FLOW,
+		"episodes of the 12-month cohort (ost_retention_12m_cohort) not ended before their mark", 0,
+		PM(m_ost_retained12)},
 };
 
 /* ---- built-in indicators ----------------------------------------------------------------------- */
@@ -648,6 +756,18 @@ const struct ind_def ind_defs[] = {
 	{"cases_cyber_change_pct", "Change in cases using cyberspace", "Tăng, giảm số vụ lợi dụng không gian mạng",
 	 "pct(cases_cyber - cases_cyber_prev, cases_cyber_prev)", "percent",
 	 "National target programme to 2030: the number of cases taking advantage of cyberspace increases by over 5%"},
+	{"ost_retention_6m_pct", "Substitution patients retained at 6 months", "Tỷ lệ duy trì điều trị thay thế sau 6 tháng",
+	 "pct(ost_retained_6m, ost_retention_6m_cohort)", "percent",
+	 "Nghe An (2022): continue to direct the effective implementation of the Methadone Substitution Treatment "
+	 "Program (retention in treatment is the usual measure of it)"},
+	{"ost_retention_12m_pct", "Substitution patients retained at 12 months", "Tỷ lệ duy trì điều trị thay thế sau 12 tháng",
+	 "pct(ost_retained_12m, ost_retention_12m_cohort)", "percent",
+	 "Nghe An (2022): continue to direct the effective implementation of the Methadone Substitution Treatment Program"},
+	{"ost_take_home_pct", "Substitution patients with take-home doses", "Tỷ lệ bệnh nhân được cấp thuốc nhiều ngày",
+	 "pct(ost_take_home_patients, ost_patients)", "percent",
+	 "Nghe An (2022): research and propose a plan to deploy multi-day Methadone dispensing in the province"},
+	{"ost_missed_dose_pct", "Missed substitution doses", "Tỷ lệ liều bị bỏ", "pct(ost_dose_days_missed, ost_dose_days_due)",
+	 "percent", "Nghe An (2022): improve the operational efficiency of Methadone and Buprenorphine dispensing points"},
 };
 const int ind_ndefs = (int)(sizeof(ind_defs) / sizeof(ind_defs[0]));
 

@@ -92,6 +92,14 @@ enum ind_mid {
 	M_POPULATION,
 	/* org units again, reading the operations measures above */
 	M_COMMUNES_REACHED_COMMUNICATION,
+	/* opioid substitution clinics (domain/ost.h), persons attributed to their residence commune */
+	M_OST_TAKE_HOME_PATIENTS,
+	M_OST_DOSE_DAYS_DUE,
+	M_OST_DOSE_DAYS_MISSED,
+	M_OST_RETENTION_6M_COHORT,
+	M_OST_RETAINED_6M,
+	M_OST_RETENTION_12M_COHORT,
+	M_OST_RETAINED_12M,
 	IND_NMEAS
 };
 

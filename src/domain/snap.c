@@ -129,6 +129,11 @@ void snap_person_free(struct snap_person *p)
 	free(p->det);
 	free(p->treat);
 	free(p->sup);
+	if (p->ost) {
+		free(p->ost->dose);
+		free(p->ost->rx);
+		free(p->ost);
+	}
 	if (p->cap_test || !p->ntest)
 		free(p->test); /* tests in a slab belong to the image */
 	free(p);
@@ -319,6 +324,59 @@ int snap_person_sup(struct snap_person *p, const char *kind, int32_t date)
 	return 0;
 }
 
+static struct snap_ost *ost_of(struct snap_person *p)
+{
+	if (!p->ost)
+		p->ost = calloc(1, sizeof(*p->ost));
+	return p->ost;
+}
+
+int snap_person_dose(struct snap_person *p, int32_t date, const char *kind)
+{
+	struct snap_ost *o;
+
+	if (date == DATE_NONE || !kind)
+		return 0;
+	if (!(o = ost_of(p)))
+		return -1;
+	if (o->ndose == UINT16_MAX)
+		return 0;
+	APPEND(o->dose, o->ndose, struct snap_dose);
+	o->dose[o->ndose++] = (struct snap_dose){date, (int8_t)!strcmp(kind, "take_home")};
+	return 0;
+}
+
+int snap_person_rx(struct snap_person *p, int32_t from, int32_t to)
+{
+	struct snap_ost *o;
+
+	if (from == DATE_NONE || to == DATE_NONE)
+		return 0;
+	if (!(o = ost_of(p)))
+		return -1;
+	if (o->nrx == UINT16_MAX)
+		return 0;
+	APPEND(o->rx, o->nrx, struct snap_span);
+	o->rx[o->nrx++] = (struct snap_span){from, to};
+	return 0;
+}
+
+static int cmp_dose(const void *a, const void *b)
+{
+	const struct snap_dose *x = a, *y = b;
+
+	return x->date != y->date ? (x->date < y->date ? -1 : 1) : x->take_home - y->take_home;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct snap_span *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
 static int cmp_cls(const void *a, const void *b)
 {
 	const struct snap_cls *x = a, *y = b;
@@ -394,6 +452,10 @@ static void person_sort(struct snap_person *p)
 		qsort(p->sup, p->nsup, sizeof(*p->sup), cmp_sup);
 	if (p->ntest > 1)
 		qsort(p->test, p->ntest, sizeof(*p->test), cmp_test);
+	if (p->ost && p->ost->ndose > 1)
+		qsort(p->ost->dose, p->ost->ndose, sizeof(*p->ost->dose), cmp_dose);
+	if (p->ost && p->ost->nrx > 1)
+		qsort(p->ost->rx, p->ost->nrx, sizeof(*p->ost->rx), cmp_span);
 }
 
 int snap_slab_reserve(struct snap *s, size_t n)

@@ -44,6 +44,16 @@ struct snap_test { int32_t date; int8_t kind, result; };
 struct snap_det { int32_t date; int8_t addicted; int64_t facility; };
 struct snap_treat { int32_t start, planned_end, end; int8_t kind, outcome; int64_t facility; };
 struct snap_sup { int32_t date; int8_t kind; };
+/* opioid substitution (domain/ost.h): the days doses covered and the days prescriptions covered,
+ * kept apart from the other events because a patient has hundreds of doses a year and everybody else
+ * none: a person without either has no struct snap_ost at all */
+struct snap_dose { int32_t date; int8_t take_home; };
+struct snap_span { int32_t from, to; };
+struct snap_ost {
+	uint16_t ndose, nrx;
+	struct snap_dose *dose;   /* sorted by date */
+	struct snap_span *rx;     /* sorted by from */
+};
 
 struct snap_person {
 	int64_t id;
@@ -59,6 +69,7 @@ struct snap_person {
 	struct snap_sup *sup;     /* sorted by date */
 	struct snap_test *test;   /* sorted by date; on one day negatives first, so a day's last test
 				     is positive if any test that day was */
+	struct snap_ost *ost;     /* NULL unless the person has substitution doses or prescriptions */
 };
 
 struct snap_ou {
@@ -116,6 +127,9 @@ int snap_person_test(struct snap_person *p, int32_t date, const char *kind, cons
 int snap_person_treat(struct snap_person *p, const char *kind, int64_t facility, int32_t start,
 		      int32_t planned_end, int32_t end, const char *outcome);
 int snap_person_sup(struct snap_person *p, const char *kind, int32_t date);
+/* a substitution dose for `date` (kind an en_ost_dose_kind code) and a prescription's span */
+int snap_person_dose(struct snap_person *p, int32_t date, const char *kind);
+int snap_person_rx(struct snap_person *p, int32_t from, int32_t to);
 void snap_person_free(struct snap_person *p);
 /* Sorts p's events and puts p in the image (replacing the person with the same id, and moving it
  * between communes' member lists). Takes ownership of p. */

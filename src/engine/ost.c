@@ -117,17 +117,25 @@ static int get_ref(const struct ost_env *env, const struct entity_def *e, int64_
 	if (env->st->ops->get(env->st, e, (e->flags & E_PERSONAL) ? env->sc : NULL, id, out, err) == 0)
 		return 0;
 	if (err->code == ERR_NOT_FOUND)
-		return err_set(err, ERR_INVALID, field, "%s: no %s with id %lld", field, e->name, (long long)id);
+		return err_set(err, ERR_INVALID, field, "no %s with id %lld", e->name, (long long)id);
 	return -1;
 }
 
+/* A dispensing point the caller may work at: facilities are not person-level, so the store does not
+ * scope them; a clinic outside the caller's org-unit subtree is answered as if it did not exist. */
 static int need_ost_point(const struct ost_env *env, int64_t id, const char *field, json_t **fac,
 			  struct pcmt_err *err)
 {
 	const char *kind;
+	int inside = 1;
 
 	if (get_ref(env, &ent_facilities, id, field, fac, err))
 		return -1;
+	if (env->sc && env->sc->ou_id &&
+	    env->st->ops->ou_within(env->st, jint(*fac, "ou_id"), env->sc->ou_id, &inside, err))
+		return -1;
+	if (!inside)
+		return err_set(err, ERR_INVALID, field, "no facilities with id %lld", (long long)id);
 	kind = jstr(*fac, "kind");
 	if (!kind || strcmp(kind, "ost_point"))
 		return err_set(err, ERR_INVALID, field, "%s must be a methadone/buprenorphine dispensing point (ost_point), not %s",
@@ -274,7 +282,7 @@ static int dose_parse(const struct ost_env *env, json_t *body, struct dose_in *i
 					   "facility_id", "mg_per_ml", NULL};
 	const char *k;
 	json_t *v;
-	int64_t n;
+	int64_t n = 0; /* set by int_in before any use; GCC 12 -O3 cannot tell (-Werror=maybe-uninitialized) */
 
 	memset(in, 0, sizeof(*in));
 	in->day = env->ctx.today;

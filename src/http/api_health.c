@@ -14,6 +14,15 @@ int api_health(struct http_req *r)
 	err_clear(&err);
 	out = json_pack("{s:s, s:s, s:s}", "status", "ok", "version", PCMT_VERSION, "backend", r->st->ops->name);
 	if (c && strcmp(c, "0")) {
+		/* row counts are for admins: the route is public, so the check is the handler's */
+		if (!r->user) {
+			json_decref(out);
+			return http_failf(r, ERR_UNAUTHENTICATED, "counts", "counts=1 needs an administrator's credentials");
+		}
+		if (r->user->role != ROLE_ADMIN) {
+			json_decref(out);
+			return http_failf(r, ERR_FORBIDDEN, "counts", "counts=1 is for administrators");
+		}
 		if (r->st->ops->counts(r->st, &counts, &err)) {
 			json_decref(out);
 			return http_fail(r, &err);

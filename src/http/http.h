@@ -13,12 +13,15 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "auth/auth.h"
 #include "domain/entity.h"
 #include "store/store.h"
 #include "util/err.h"
 
 struct MHD_Connection;
 struct arena;
+struct http_server;
+struct throttle;
 
 enum {
 	HTTP_BODY_MAX = 1 << 20,      /* request bodies above this are refused with 413 */
@@ -39,7 +42,13 @@ struct http_req {
 	struct arena *arena;             /* request memory, dropped when the request completes */
 	struct store *st;                /* a store handle checked out for this request only */
 	const struct scope *scope;       /* what the caller may see; NULL = unrestricted. Pass to every
-					    store call. Computed once in server.c before dispatch. */
+					    store call. Computed once in server.c before dispatch, from
+					    the caller's org unit (NULL for an admin). */
+	const struct auth_user *user;    /* the authenticated caller; NULL only on public routes */
+	const char *token;               /* the caller's session or bearer token (logout, CSRF) */
+	int via_cookie;                  /* authenticated by the session cookie (CSRF applies) */
+	char addr[64];                   /* the client's address (audit, throttling) */
+	struct http_server *srv;         /* the server (throttle, audit queue) */
 	struct ent_ctx ctx;              /* validation context: today */
 	struct live *live;               /* the live snapshot (criteria, indicators); sync before use */
 	int status;                      /* response status, 200 unless a handler sets it */
@@ -52,6 +61,14 @@ struct http_req {
 	size_t raw_len;
 	const char *raw_type;            /* its Content-Type */
 	char disposition[160];           /* Content-Disposition header value when not empty */
+	char cookie[160];                /* Set-Cookie header value when not empty */
+	int retry_after;                 /* Retry-After header (seconds) when > 0 */
+	/* the audit entry the dispatcher writes for this request (handlers may add detail/record) */
+	int audit;                       /* 1: log it even if the dispatcher would not; -1: the
+					    handler has logged it itself (http_audit) */
+	char audit_action[24];
+	char audit_detail[AUDIT_DETAIL_MAX];
+	int64_t audit_record;
 };
 
 /* A handler answers r and returns 0, or returns -1 after answering with an error (http_fail). */
@@ -89,8 +106,20 @@ int http_expected_version(struct http_req *r, int64_t *out);
 
 /* Picks the handler for r->method and r->path under /api/v1, filling r->ent and r->id_text from the
  * path. Never returns NULL: unknown paths get a 404 handler and known paths with another method a
- * 405 handler. *needs_body is set when the route reads a JSON body. */
-http_handler http_route(struct http_req *r, int *needs_body);
+ * 405 handler. *needs_body is set when the route reads a JSON body; *roles receives the roles
+ * (enum auth_role bits) that may call it, 0 for a public route (the dispatcher enforces it). */
+http_handler http_route(struct http_req *r, int *needs_body, int *roles);
+/* The roles that may read (write 0) or write (write 1) entity e through the API: the route table's
+ * declaration for {entity} routes, also used where one answer gathers several entities (timeline). */
+int http_entity_roles(const struct entity_def *e, int write);
+/* 1 when the caller may read (write 0) or write (write 1) entity e. */
+int http_may(const struct http_req *r, const struct entity_def *e, int write);
+
+/* The server's login throttle and audit queue (server.c). */
+struct throttle *http_throttle(struct http_server *srv);
+/* Queues an audit entry for the request's caller (reads, logins: written by the batch writer). */
+void http_audit(struct http_req *r, const char *action, const char *entity, int64_t record_id, const char *detail,
+		const char *outcome);
 
 /* Handlers, one file per resource. */
 int api_health(struct http_req *r);
@@ -117,6 +146,11 @@ int api_mat_dose(struct http_req *r);
 int api_mat_stock_add(struct http_req *r);
 int api_mat_reconcile(struct http_req *r);
 int api_mat_immutable(struct http_req *r);
+int api_login(struct http_req *r);
+int api_logout(struct http_req *r);
+int api_me(struct http_req *r);
+int api_token_new(struct http_req *r);
+int api_audit(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {

@@ -1,6 +1,8 @@
 /* server.c: the libmicrohttpd daemon behind `pcmt serve`: per-request arena and capped body,
- * the store handle pool, the one place where a request's scope is computed, and sending the JSON
- * a handler left in struct http_req. Routing is routes.c; the handlers are api_*.c. */
+ * the store handle pool, the one place where a caller is authenticated, checked against the route's
+ * roles and given its scope, the audit of every person-level request, and sending the JSON a
+ * handler left in struct http_req. Routing (and the roles of each route) is routes.c; the
+ * handlers are api_*.c. */
 #include "http/server.h"
 #include "engine/live.h"
 
@@ -15,6 +17,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sodium.h>
+
+#include "auth/auditq.h"
+#include "auth/throttle.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -44,6 +50,11 @@ struct http_server {
 	char web_dir[4096];
 	int port;
 	int schema_from, schema_to;
+	struct throttle *throttle;  /* failed logins */
+	struct auditq *audit;       /* the batching audit writer */
+	int tls;                    /* serving HTTPS: cookies get Secure */
+	int trust_proxy;            /* the client address is X-Forwarded-For's last entry */
+	char *tls_mem[2];           /* certificate and key, kept while the daemon runs */
 };
 
 /* Per-request state, allocated in its own arena on the first callback (*req_cls). */
@@ -184,7 +195,7 @@ int http_failf(struct http_req *r, enum err_code code, const char *field, const 
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, int status, json_t *body, const char *etag,
-			     const char *location, const char *allow)
+			     const char *location, const char *allow, const struct http_req *r)
 {
 	struct MHD_Response *resp;
 	char *txt = NULL;
@@ -218,6 +229,16 @@ send:
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
 	if (allow && *allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (r && r->cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
+	if (r && r->retry_after > 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"pcmt\"");
 	ret = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -254,7 +275,7 @@ static enum MHD_Result queue_error(struct MHD_Connection *c, enum err_code code,
 	snprintf(err.field, sizeof(err.field), "%s", field ? field : "");
 	snprintf(err.message, sizeof(err.message), "%s", msg);
 	body = error_body(&err);
-	ret = queue(c, err_http_status(code), body, NULL, NULL, NULL);
+	ret = queue(c, err_http_status(code), body, NULL, NULL, NULL, NULL);
 	json_decref(body);
 	return ret;
 }
@@ -351,12 +372,200 @@ int http_expected_version(struct http_req *r, int64_t *out)
 	return 0;
 }
 
-/* The caller's scope. Every request passes through here, and only here, before a handler runs:
- * sessions (a later issue) will map the caller to an org-unit subtree. For now all callers are
- * unrestricted. */
-static const struct scope *request_scope(struct http_server *srv, struct MHD_Connection *c, struct arena *a)
+/* ---- who is calling ------------------------------------------------------------------------ */
+
+struct throttle *http_throttle(struct http_server *srv)
 {
-	return NULL;
+	return srv->throttle;
+}
+
+/* The client's address: the peer, or behind a trusted reverse proxy the last X-Forwarded-For
+ * entry (the one the proxy itself added; earlier ones are the client's to forge). */
+static void client_addr(struct http_server *srv, struct MHD_Connection *c, char out[64])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *xff = srv->trust_proxy ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+
+	out[0] = '\0';
+	if (xff && *xff) {
+		const char *last = strrchr(xff, ',');
+
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		snprintf(out, 64, "%.63s", last);
+		return;
+	}
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, 64);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, 64);
+}
+
+/* The session token in the Cookie header (pcmt_session=...), or NULL. */
+static const char *cookie_token(struct http_req *r)
+{
+	const char *v = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "pcmt_session");
+
+	return v && *v ? v : NULL;
+}
+
+/* Authenticates the request: a bearer token, else the session cookie. Returns 1 with r->user set,
+ * 0 when no credentials came, -1 when the ones that came are not valid (or the store failed:
+ * *err says which). */
+static int authenticate(struct http_req *r, struct auth_user *u, struct pcmt_err *err)
+{
+	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION), *tok;
+
+	if (h && *h) {
+		if (strncasecmp(h, "Bearer ", 7))
+			return err_set(err, ERR_UNAUTHENTICATED, "Authorization", "use Authorization: Bearer <token>");
+		tok = h + 7;
+		while (*tok == ' ')
+			tok++;
+		if (auth_token_check(r->st, tok, "bearer", u, err))
+			return -1;
+		r->token = tok;
+	} else if ((tok = cookie_token(r))) {
+		if (auth_token_check(r->st, tok, "session", u, err))
+			return -1;
+		r->token = tok;
+		r->via_cookie = 1;
+	} else {
+		return 0;
+	}
+	r->user = u;
+	return 1;
+}
+
+/* A cookie-authenticated request that changes state must carry the session's CSRF token: another
+ * site can make a browser send the cookie, but cannot read the token to put it in a header. */
+static int csrf_ok(struct http_req *r)
+{
+	const char *h;
+	char want[AUTH_CSRF_LEN + 1];
+
+	if (!r->via_cookie || !strcmp(r->method, "GET"))
+		return 1;
+	if (!(h = http_header(r, "X-CSRF-Token")))
+		return 0;
+	auth_csrf(r->token, want);
+	return auth_streq(h, want) == 0;
+}
+
+/* ---- audit ---------------------------------------------------------------------------------- */
+
+static void audit_fill(struct http_req *r, struct audit_entry *e, const char *action, const char *entity,
+		       int64_t record_id, const char *detail, const char *outcome)
+{
+	memset(e, 0, sizeof(*e));
+	audit_now(e->at);
+	if (r->user) {
+		e->user_id = r->user->id;
+		snprintf(e->username, sizeof(e->username), "%s", r->user->username);
+	}
+	snprintf(e->action, sizeof(e->action), "%s", action);
+	snprintf(e->entity, sizeof(e->entity), "%s", entity ? entity : "");
+	e->record_id = record_id;
+	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+	snprintf(e->addr, sizeof(e->addr), "%s", r->addr);
+	snprintf(e->outcome, sizeof(e->outcome), "%s", outcome);
+}
+
+void http_audit(struct http_req *r, const char *action, const char *entity, int64_t record_id, const char *detail,
+		const char *outcome)
+{
+	struct audit_entry e;
+
+	audit_fill(r, &e, action, entity, record_id, detail, outcome);
+	auditq_push(r->srv->audit, &e);
+}
+
+/* The outcome word for a status. */
+static const char *outcome_of(int status)
+{
+	if (status < 400)
+		return "ok";
+	if (status == 401)
+		return "unauthenticated";
+	if (status == 403)
+		return "denied";
+	if (status == 404)
+		return "not_found";
+	if (status == 429)
+		return "throttled";
+	return "failed";
+}
+
+struct qs {
+	char *p;
+	size_t n, cap;
+};
+
+static int qs_add(struct http_req *r, const char *k, const char *v, void *cls)
+{
+	struct qs *q = cls;
+	int w = snprintf(q->p + q->n, q->cap - q->n, "%s%s%s%s", q->n ? "&" : "", k, v ? "=" : "", v ? v : "");
+
+	if (w > 0)
+		q->n = q->n + (size_t)w < q->cap ? q->n + (size_t)w : q->cap - 1;
+	return 0;
+}
+
+/* What identifies the access: the query string and, for a list of person-level records, the ids
+ * it showed (as many as fit). */
+static void audit_detail(struct http_req *r, char *out, size_t cap)
+{
+	struct qs q = {out, 0, cap};
+	json_t *items, *it;
+	size_t i;
+
+	out[0] = '\0';
+	if (r->audit_detail[0])
+		qs_add(r, r->audit_detail, NULL, &q);
+	http_query_each(r, qs_add, &q);
+	items = r->resp && r->status == 200 && r->ent ? json_object_get(r->resp, "items") : NULL;
+	json_array_foreach(items, i, it) {
+		char one[24];
+		size_t k;
+
+		snprintf(one, sizeof(one), "%s%lld", i ? "," : " ids=", (long long)json_integer_value(json_object_get(it, "id")));
+		k = strlen(one);
+		if (q.n + k + 4 >= cap) {
+			snprintf(out + q.n, cap - q.n, ",...");
+			break;
+		}
+		memcpy(out + q.n, one, k + 1);
+		q.n += k;
+	}
+}
+
+/* Which requests the dispatcher logs: everything about persons (reads included), every write,
+ * and denials. */
+static int audited(const struct http_req *r, int roles)
+{
+	if (r->audit)
+		return r->audit > 0;
+	if (strcmp(r->method, "GET"))
+		return 1;
+	if (r->ent && (r->ent->flags & E_PERSONAL))
+		return 1;
+	return r->status == 403;
+}
+
+static const char *read_action(const struct http_req *r)
+{
+	if (r->audit_action[0])
+		return r->audit_action;
+	if (!strcmp(r->method, "GET"))
+		return r->id_text ? "read" : "list";
+	if (!strcmp(r->method, "POST"))
+		return "create";
+	if (!strcmp(r->method, "DELETE"))
+		return "delete";
+	return "update";
 }
 
 /* application/json, with or without parameters such as charset. */
@@ -395,39 +604,115 @@ static int read_body(struct http_req *r, struct req_state *rs)
 	return 0;
 }
 
+/* The generic CRUD writes (an entity in the path, a method other than GET) run in one transaction
+ * with their audit entry: the entry commits with the write or not at all. */
+static int crud_write(const struct http_req *r)
+{
+	return r->ent && strcmp(r->method, "GET");
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, struct MHD_Connection *c,
 				const char *url, const char *method)
 {
 	struct http_req r;
+	struct auth_user user;
+	struct scope scope;
+	struct pcmt_err err;
 	http_handler fn;
-	int needs_body = 0;
+	int needs_body = 0, roles = 0, authed, in_tx = 0;
 	enum MHD_Result ret;
 
 	if (strncmp(url, "/api/", 5) && strcmp(url, "/api"))
 		return http_static(c, srv->web_dir, url, method);
 	memset(&r, 0, sizeof(r));
+	err_clear(&err);
 	r.conn = c;
+	r.srv = srv;
 	r.method = strcmp(method, MHD_HTTP_METHOD_HEAD) ? method : MHD_HTTP_METHOD_GET;
 	r.path = url;
 	r.arena = rs->arena;
 	r.ctx.today = date_today();
 	r.status = 200;
-	r.scope = request_scope(srv, c, rs->arena);
 	r.live = srv->live;
-	fn = http_route(&r, &needs_body);
-	if (needs_body && read_body(&r, rs))
-		goto send;
+	client_addr(srv, c, r.addr);
+	fn = http_route(&r, &needs_body, &roles);
 	if (!(r.st = pool_get(&srv->pool))) {
 		http_failf(&r, ERR_UNAVAILABLE, NULL, "the server is busy; try again");
 		goto send;
 	}
+	/* who: a public route still learns its caller when valid credentials come (health's counts) */
+	authed = authenticate(&r, &user, &err);
+	if (authed < 0 && (roles || err.code != ERR_UNAUTHENTICATED)) {
+		http_fail(&r, &err);
+		goto put;
+	}
+	if (authed < 0)
+		r.user = NULL;
+	if (roles && !r.user) {
+		http_failf(&r, ERR_UNAUTHENTICATED, NULL, "log in first (POST /api/v1/auth/login) or send "
+			   "Authorization: Bearer <token>");
+		goto put;
+	}
+	/* may they: the route's roles */
+	if (roles && !(roles & r.user->role)) {
+		http_failf(&r, ERR_FORBIDDEN, NULL, "the %s role may not use %s %s", auth_role_name(r.user->role), r.method,
+			   r.ent ? r.ent->name : r.path);
+		goto put;
+	}
+	if (r.user && !csrf_ok(&r)) {
+		http_failf(&r, ERR_CSRF, "X-CSRF-Token", "a change made with the session cookie needs the X-CSRF-Token "
+			   "header (csrf_token of the login answer)");
+		goto put;
+	}
+	/* what they see: the subtree of their org unit; admins everything */
+	if (r.user && r.user->role != ROLE_ADMIN) {
+		scope.ou_id = r.user->ou_id ? r.user->ou_id : -1; /* no unit: nothing (never everything) */
+		r.scope = &scope;
+	}
+	if (needs_body && read_body(&r, rs))
+		goto put;
+	if (crud_write(&r)) {
+		if (r.st->ops->begin(r.st, &err)) {
+			http_fail(&r, &err);
+			goto put;
+		}
+		in_tx = 1;
+	}
 	fn(&r);
-	pool_put(&srv->pool, r.st);
+put:
+	if (r.user && audited(&r, roles)) {
+		char *detail = arena_alloc(r.arena, AUDIT_DETAIL_MAX);
+		int64_t rec = r.audit_record ? r.audit_record : r.id;
+		struct audit_entry e;
+
+		if (!rec && r.status == 201)
+			rec = json_integer_value(json_object_get(r.resp, "id"));
+		if (detail)
+			audit_detail(&r, detail, AUDIT_DETAIL_MAX);
+		audit_fill(&r, &e, read_action(&r), r.ent ? r.ent->name : r.path, rec, detail, outcome_of(r.status));
+		if (in_tx && r.status < 400) {
+			err_clear(&err);
+			if (r.st->ops->audit_append(r.st, &e, 1, &err) || r.st->ops->commit(r.st, &err)) {
+				r.st->ops->rollback(r.st);
+				in_tx = 0;
+				http_fail(&r, &err);
+				audit_fill(&r, &e, read_action(&r), r.ent ? r.ent->name : r.path, rec, detail, "failed");
+				auditq_push(srv->audit, &e);
+			}
+			in_tx = 0;
+		} else {
+			auditq_push(srv->audit, &e);
+		}
+	}
+	if (in_tx)
+		r.st->ops->rollback(r.st);
+	if (r.st)
+		pool_put(&srv->pool, r.st);
 send:
 	if (r.raw)
 		ret = queue_raw(c, &r);
 	else
-		ret = queue(c, r.status, r.resp, r.etag, r.location, r.status == 405 ? r.allow : NULL);
+		ret = queue(c, r.status, r.resp, r.etag, r.location, r.status == 405 ? r.allow : NULL, &r);
 	free(r.raw);
 	json_decref(r.body);
 	json_decref(r.resp);
@@ -591,6 +876,45 @@ static int pool_open(struct pool *p, const char *url, int n, int *from, int *to,
 	return 0;
 }
 
+/* A PEM file's contents (certificate or key, at most 1 MiB), NUL-terminated, for libmicrohttpd. */
+static char *read_pem(const char *path, struct pcmt_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f) {
+		err_set(err, ERR_BAD_REQUEST, "tls", "cannot read %s", path);
+		return NULL;
+	}
+	if ((buf = malloc(HTTP_BODY_MAX + 1)))
+		n = fread(buf, 1, HTTP_BODY_MAX + 1, f);
+	fclose(f);
+	if (!buf || n == 0 || n > HTTP_BODY_MAX) {
+		free(buf);
+		err_set(err, ERR_BAD_REQUEST, "tls", "%s is empty or too large to be a PEM file", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void tls_free(struct http_server *srv)
+{
+	for (int i = 0; i < 2; i++) {
+		if (srv->tls_mem[i]) {
+			sodium_memzero(srv->tls_mem[i], strlen(srv->tls_mem[i]));
+			free(srv->tls_mem[i]);
+			srv->tls_mem[i] = NULL;
+		}
+	}
+}
+
+int http_server_tls(const struct http_server *srv)
+{
+	return srv->tls;
+}
+
 int http_server_start(const struct http_server_opts *o, struct http_server **out, struct pcmt_err *err)
 {
 	struct http_server *srv = calloc(1, sizeof(*srv));
@@ -599,6 +923,8 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	struct sockaddr *sa;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+					     {MHD_OPTION_END, 0, NULL}};
 
 	*out = NULL;
 	if (!srv)
@@ -627,8 +953,35 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 		goto fail_pool;
 	if (!(srv->live = live_open(srv->pool.all[0], err)))
 		goto fail_pool;
+	if (!(srv->throttle = throttle_new())) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto fail_pool;
+	}
+	if (!(srv->audit = auditq_start(o->db_url, err)))
+		goto fail_pool;
+	srv->trust_proxy = o->trust_proxy;
+	if ((o->tls_cert && *o->tls_cert) || (o->tls_key && *o->tls_key)) {
+		if (!o->tls_cert || !*o->tls_cert || !o->tls_key || !*o->tls_key) {
+			err_set(err, ERR_BAD_REQUEST, "tls", "HTTPS needs both --tls-cert and --tls-key");
+			goto fail_pool;
+		}
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			err_set(err, ERR_UNSUPPORTED, "tls", "this libmicrohttpd was built without TLS: use a reverse proxy "
+				"(docs/security.md)");
+			goto fail_pool;
+		}
+		if (!(srv->tls_mem[0] = read_pem(o->tls_cert, err)) || !(srv->tls_mem[1] = read_pem(o->tls_key, err)))
+			goto fail_pool;
+		flags |= MHD_USE_TLS;
+		srv->tls = 1;
+	}
+	if (srv->tls) {
+		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_mem[0]};
+		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_mem[1]};
+	}
 	json_object_seed(0); /* before any thread builds an object */
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+				  MHD_OPTION_ARRAY, tls_opts,
 				  MHD_OPTION_SOCK_ADDR, sa,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
@@ -648,6 +1001,9 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	*out = srv;
 	return 0;
 fail_pool:
+	auditq_stop(srv->audit);
+	throttle_free(srv->throttle);
+	tls_free(srv);
 	live_close(srv->live);
 	pool_close(&srv->pool);
 fail:
@@ -671,6 +1027,9 @@ void http_server_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->d);
+	auditq_stop(srv->audit);
+	throttle_free(srv->throttle);
+	tls_free(srv);
 	live_close(srv->live);
 	pool_close(&srv->pool);
 	free(srv);

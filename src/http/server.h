@@ -13,6 +13,9 @@ struct http_server_opts {
 	int port;             /* 0 = let the kernel pick a free one */
 	int threads;          /* worker threads, also the number of store handles; >= 1 */
 	const char *web_dir;  /* static files served for non-API paths */
+	const char *tls_cert; /* PEM certificate chain file: serve HTTPS (with tls_key); NULL: HTTP */
+	const char *tls_key;  /* PEM private key file */
+	int trust_proxy;      /* take the client address from X-Forwarded-For (behind a reverse proxy) */
 };
 
 struct http_server;
@@ -22,6 +25,8 @@ struct http_server;
 int http_server_start(const struct http_server_opts *opts, struct http_server **out, struct pcmt_err *err);
 /* The port actually bound (useful when opts->port was 0). */
 int http_server_port(const struct http_server *srv);
+/* 1 when serving HTTPS. */
+int http_server_tls(const struct http_server *srv);
 /* Schema versions seen by the migration at start. */
 void http_server_schema(const struct http_server *srv, int *from, int *to);
 /* Stops accepting, finishes requests in flight, closes every store handle and frees srv. */

@@ -604,8 +604,51 @@ static const char m6[] =
 	OST_PROV_MOVED
 	LOG_TRIGGER("ost_prescription", "pcmt_log_event")
 	LOG_TRIGGER("ost_dose", "pcmt_log_event");
-/* Identities encrypted at rest: the twin of sqlite_schema.c m7 (see there). */
+/* m7: users, sessions and API tokens, and the audit log, as sqlite_schema.c m7 (timestamps as ISO
+ * text there and here: the audit chain hashes the same bytes on both backends). Append-only by
+ * trigger; the appender takes PG_LOCK_AUDIT so that ids, chain order and commit order agree. */
 static const char m7[] =
+	"CREATE TABLE app_user ("
+	"  id bigserial PRIMARY KEY,"
+	"  username " TXT " NOT NULL UNIQUE,"
+	"  role " TXT " NOT NULL CHECK (role IN ('admin','province','district','commune','health','viewer')),"
+	"  ou_id bigint REFERENCES org_unit(id),"
+	"  pw_hash " TXT ","
+	"  disabled bigint NOT NULL DEFAULT 0 CHECK (disabled IN (0,1)),"
+	"  created_at " TXT " NOT NULL,"
+	"  updated_at " TXT " NOT NULL);"
+	"CREATE TABLE auth_token ("
+	"  id bigserial PRIMARY KEY,"
+	"  token_hash " TXT " NOT NULL UNIQUE,"
+	"  user_id bigint NOT NULL REFERENCES app_user(id),"
+	"  kind " TXT " NOT NULL CHECK (kind IN ('session','bearer')),"
+	"  created_at " TXT " NOT NULL,"
+	"  expires_at " TXT " NOT NULL,"
+	"  revoked_at " TXT ","
+	"  addr " TXT ");"
+	"CREATE INDEX auth_token_user ON auth_token(user_id);"
+	"CREATE TABLE audit_log ("
+	"  id bigint PRIMARY KEY,"
+	"  at " TXT " NOT NULL,"
+	"  user_id bigint,"
+	"  username " TXT ","
+	"  action " TXT " NOT NULL,"
+	"  entity " TXT ","
+	"  record_id bigint,"
+	"  detail " TXT ","
+	"  addr " TXT ","
+	"  outcome " TXT " NOT NULL,"
+	"  prev_hash " TXT " NOT NULL,"
+	"  hash " TXT " NOT NULL);"
+	"CREATE INDEX audit_log_at ON audit_log(at);"
+	"CREATE INDEX audit_log_user ON audit_log(username, at);"
+	"CREATE FUNCTION pcmt_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN"
+	"  RAISE EXCEPTION 'the audit log is append-only'; END $f$;"
+	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log"
+	" FOR EACH ROW EXECUTE FUNCTION pcmt_audit_append_only();";
+
+/* Identities encrypted at rest: the twin of sqlite_schema.c m8 (see there). */
+static const char m8[] =
 	"ALTER TABLE person ADD COLUMN nid_index " TXT ";"
 	"ALTER TABLE person ADD COLUMN key_id " TXT ";"
 	"ALTER TABLE person ADD COLUMN erased_on date;"
@@ -620,4 +663,4 @@ static const char m7[] =
 	"  id integer PRIMARY KEY CHECK (id = 1),"
 	"  key_id " TXT " NOT NULL);";
 
-const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, NULL};
+const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, NULL};

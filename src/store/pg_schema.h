@@ -19,5 +19,6 @@ extern const struct pg_partitioned pg_partitioned[];
 #define PG_LOCK_LOG 1885564276     /* 'pcmt' */
 #define PG_LOCK_MIGRATE 1885564269 /* 'pcmm' */
 #define PG_LOCK_TREE 1885564789    /* 'pcou' */
+#define PG_LOCK_AUDIT 1885564257   /* 'pcma': the audit chain's appender */
 
 #endif

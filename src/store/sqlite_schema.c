@@ -609,6 +609,52 @@ const struct sqlite_province_src sqlite_province_src[] = {
 	{"ost_reconciliation", "facility_id", "facility"},
 	{NULL, NULL, NULL}};
 
+/* m7: users, their sessions and API tokens, and the audit log (docs/security.md). Timestamps are
+ * ISO text (YYYY-MM-DDTHH:MM:SSZ, the audit log's with milliseconds) on both backends, so that the
+ * SQL in src/auth/ is the same for both and the audit chain hashes the same bytes. A token is kept
+ * only as the BLAKE2b hash of the random value the client holds. The audit log is append-only:
+ * triggers refuse UPDATE and DELETE (someone with the database file can drop them; the hash chain is
+ * what detects that: pcmt audit verify). Its ids are given by the appender, in chain order. */
+static const char m7[] =
+	"CREATE TABLE app_user ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin','province','district','commune','health','viewer')),"
+	"  ou_id INTEGER REFERENCES org_unit(id),"
+	"  pw_hash TEXT,"
+	"  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0,1)),"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+	"CREATE TABLE auth_token ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  user_id INTEGER NOT NULL REFERENCES app_user(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('session','bearer')),"
+	"  created_at TEXT NOT NULL,"
+	"  expires_at TEXT NOT NULL,"
+	"  revoked_at TEXT,"
+	"  addr TEXT);"
+	"CREATE INDEX auth_token_user ON auth_token(user_id);"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  user_id INTEGER,"
+	"  username TEXT,"
+	"  action TEXT NOT NULL,"
+	"  entity TEXT,"
+	"  record_id INTEGER,"
+	"  detail TEXT,"
+	"  addr TEXT,"
+	"  outcome TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE INDEX audit_log_at ON audit_log(at);"
+	"CREATE INDEX audit_log_user ON audit_log(username, at);"
+	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
+
 /* Identities encrypted at rest (store/vault.h). The sealed fields keep their columns (each now holds
  * "pv1:KEYID:..."); name_fold holds the folded name's blind index; nid_index the national ID's,
  * unique; key_id the key a row is sealed under (NULL: still plain, sealed by the store right after
@@ -616,7 +662,7 @@ const struct sqlite_province_src sqlite_province_src[] = {
  * database seals new rows under (a rotation switches it first). erased_on: the day retention erased
  * the person's identifying fields. No foreign key from person_token: PostgreSQL keys person by
  * (id, province_code); the store deletes a person's tokens with the person. */
-static const char m7[] =
+static const char m8[] =
 	"ALTER TABLE person ADD COLUMN nid_index TEXT;"
 	"ALTER TABLE person ADD COLUMN key_id TEXT;"
 	"ALTER TABLE person ADD COLUMN erased_on TEXT;"
@@ -631,4 +677,4 @@ static const char m7[] =
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  key_id TEXT NOT NULL);";
 
-const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, NULL};
+const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, NULL};

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "domain/audit.h"
 #include "domain/entity.h"
 #include "domain/opimg.h"
 #include "domain/rules.h"
@@ -184,6 +185,22 @@ struct store_ops {
 	int (*key_switch)(struct store *s, const char *key_id, struct pcmt_err *err);
 	int (*key_reseal)(struct store *s, int batch, int64_t *done, int64_t *left, struct pcmt_err *err);
 	int (*person_erase)(struct store *s, int64_t id, int32_t day, int dry_run, int *done, struct pcmt_err *err);
+	/* The security tables (users, tokens, the audit log; src/auth/), which have no entity
+	 * descriptors. Runs one statement of portable SQL (the same text on every backend) with text
+	 * parameters $1..$n (a NULL pointer is SQL NULL; write CAST($k AS TEXT) where a type cannot be
+	 * inferred), inside the open transaction if any, else on its own. fn (may be NULL) receives each
+	 * result row as text (NULL for SQL NULL, integers in decimal); fn returning non-zero stops the
+	 * reading (still 0). *changed (may be NULL) receives the number of rows written. sql should be a
+	 * string literal: a backend may cache the statement by its address. */
+	int (*sql)(struct store *s, const char *sql, int n, const char *const *params,
+		   int (*fn)(void *cls, int ncols, const char *const *vals), void *cls, int64_t *changed,
+		   struct pcmt_err *err);
+	/* Appends n entries to the audit chain in order, inside the caller's transaction when one is
+	 * open (a write's entry then commits or rolls back with the write), else in one of its own.
+	 * Fills each entry's id, prev_hash and hash (audit_chain_hash). Appenders are serialised (SQLite:
+	 * the write lock; PostgreSQL: an advisory lock held to commit) so that id order, chain order and
+	 * commit order agree. */
+	int (*audit_append)(struct store *s, struct audit_entry *e, size_t n, struct pcmt_err *err);
 	void (*close)(struct store *s);
 };
 

@@ -2030,6 +2030,8 @@ static const char *const ev_sql[] = {
 	"SELECT person_id, test_date, kind, result FROM drug_test",
 	"SELECT person_id, kind, coalesce(facility_id, 0), start_date, planned_end, end_date, outcome FROM treatment",
 	"SELECT person_id, kind, support_date FROM support",
+	"SELECT person_id, dose_date, kind FROM ost_dose",
+	"SELECT person_id, valid_from, valid_to FROM ost_prescription",
 };
 enum { EV_N = sizeof(ev_sql) / sizeof(ev_sql[0]) };
 
@@ -2042,7 +2044,9 @@ static int ev_add(struct snap_person *p, int which, char **f)
 	case 3: return snap_person_test(p, f_date(f[1], DATE_NONE), f_text(f[2]), f_text(f[3]));
 	case 4: return snap_person_treat(p, f_text(f[1]), f_i64(f[2]), f_date(f[3], DATE_NONE), f_date(f[4], SNAP_OPEN),
 					 f_date(f[5], SNAP_OPEN), f_text(f[6]));
-	default: return snap_person_sup(p, f_text(f[1]), f_date(f[2], DATE_NONE));
+	case 5: return snap_person_sup(p, f_text(f[1]), f_date(f[2], DATE_NONE));
+	case 6: return snap_person_dose(p, f_date(f[1], DATE_NONE), f_text(f[2]));
+	default: return snap_person_rx(p, f_date(f[1], DATE_NONE), f_date(f[2], DATE_NONE));
 	}
 }
 
@@ -2230,7 +2234,10 @@ static const char snap_person_sql[] =
 	" UNION ALL SELECT 3, test_date::text, kind, result, NULL, NULL, NULL, NULL FROM drug_test WHERE person_id = $1"
 	" UNION ALL SELECT 4, kind, coalesce(facility_id, 0)::text, start_date::text, planned_end::text, end_date::text, outcome, NULL"
 	" FROM treatment WHERE person_id = $1"
-	" UNION ALL SELECT 5, kind, support_date::text, NULL, NULL, NULL, NULL, NULL FROM support WHERE person_id = $1";
+	" UNION ALL SELECT 5, kind, support_date::text, NULL, NULL, NULL, NULL, NULL FROM support WHERE person_id = $1"
+	" UNION ALL SELECT 6, dose_date::text, kind, NULL, NULL, NULL, NULL, NULL FROM ost_dose WHERE person_id = $1"
+	" UNION ALL SELECT 7, valid_from::text, valid_to::text, NULL, NULL, NULL, NULL, NULL FROM ost_prescription"
+	" WHERE person_id = $1";
 
 static int pg_snap_person(struct store *st, int64_t id, struct snap_person **out, struct pcmt_err *err)
 {
@@ -2948,6 +2955,144 @@ done:
 	return op_end(s, &o, rc, err);
 }
 
+/* ---- security tables (src/auth/) ------------------------------------------------------------ */
+
+static int pg_sql(struct store *st, const char *sql, int n, const char *const *params,
+		  int (*fn)(void *cls, int ncols, const char *const *vals), void *cls, int64_t *changed,
+		  struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	const char *vals[32];
+	PGresult *res;
+	int ncols;
+
+	if (changed)
+		*changed = 0;
+	if (alive(s, err))
+		return -1;
+	s->tx_fresh = 0;
+	res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (!res_ok(res))
+		return pg_fail(s, res, err, "reading or writing the security tables");
+	ncols = PQnfields(res);
+	if (ncols > (int)(sizeof(vals) / sizeof(vals[0]))) {
+		PQclear(res);
+		return err_set(err, ERR_INTERNAL, NULL, "too many columns");
+	}
+	for (int r = 0; fn && r < PQntuples(res); r++) {
+		for (int c = 0; c < ncols; c++)
+			vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+		if (fn(cls, ncols, vals))
+			break;
+	}
+	if (changed && *PQcmdTuples(res))
+		*changed = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+enum { AUDIT_ROWS = 256, AUDIT_COLS = 12 };
+
+static int pg_audit_append(struct store *st, struct audit_entry *e, size_t n, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	char prev[AUDIT_HASH_HEX + 1] = AUDIT_GENESIS, lock[64];
+	struct op o;
+	PGresult *res;
+	int64_t id = 0;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (alive(s, err) || op_begin(s, &o, err))
+		return -1;
+	/* held to commit: the next appender reads the last hash only after this chain is committed */
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%d)", PG_LOCK_AUDIT);
+	if (exec(s, lock, err))
+		goto out;
+	if (!(res = q(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", NULL, err, "reading the audit log")))
+		goto out;
+	if (PQntuples(res) == 1) {
+		id = val_i64(res, 0, 0);
+		snprintf(prev, sizeof(prev), "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	for (size_t at = 0; at < n; at += AUDIT_ROWS) {
+		size_t k = n - at < AUDIT_ROWS ? n - at : AUDIT_ROWS;
+		struct sb b = {0};
+		const char **v = calloc(k * AUDIT_COLS, sizeof(*v));
+		char (*num)[2][24] = calloc(k, sizeof(*num));
+
+		if (!v || !num) {
+			free(v);
+			free(num);
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		sb_add(&b, "INSERT INTO audit_log(id, at, user_id, username, action, entity, record_id, detail, addr,"
+			   " outcome, prev_hash, hash) VALUES ");
+		for (size_t i = 0; i < k; i++) {
+			struct audit_entry *x = &e[at + i];
+			const char **r = v + i * AUDIT_COLS;
+
+			x->id = ++id;
+			memcpy(x->prev_hash, prev, sizeof(prev));
+			audit_chain_hash(x, x->hash);
+			memcpy(prev, x->hash, sizeof(prev));
+			snprintf(num[i][0], sizeof(num[i][0]), "%lld", (long long)x->id);
+			snprintf(num[i][1], sizeof(num[i][1]), "%lld", (long long)x->user_id);
+			r[0] = num[i][0];
+			r[1] = x->at;
+			r[2] = x->user_id ? num[i][1] : NULL;
+			r[3] = x->username;
+			r[4] = x->action;
+			r[5] = x->entity;
+			r[6] = NULL;
+			r[7] = x->detail;
+			r[8] = x->addr;
+			r[9] = x->outcome;
+			r[10] = x->prev_hash;
+			r[11] = x->hash;
+			sb_add(&b, "%s(", i ? "," : "");
+			for (int c = 0; c < AUDIT_COLS; c++)
+				sb_add(&b, "%s$%d", c ? "," : "", (int)(i * AUDIT_COLS) + c + 1);
+			sb_add(&b, ")");
+		}
+		/* record ids need their own buffer: reuse num[i][1] once user_id is copied */
+		{
+			char (*rid)[24] = calloc(k, sizeof(*rid));
+
+			if (!rid || b.oom) {
+				free(rid);
+				free(b.p);
+				free(v);
+				free(num);
+				err_set(err, ERR_INTERNAL, NULL, "out of memory");
+				goto out;
+			}
+			for (size_t i = 0; i < k; i++)
+				if (e[at + i].record_id) {
+					snprintf(rid[i], sizeof(rid[i]), "%lld", (long long)e[at + i].record_id);
+					v[i * AUDIT_COLS + 6] = rid[i];
+				}
+			s->tx_fresh = 0;
+			res = PQexecParams(s->conn, b.p, (int)(k * AUDIT_COLS), NULL, v, NULL, NULL, 0);
+			free(rid);
+		}
+		free(b.p);
+		free(v);
+		free(num);
+		if (!res_ok(res)) {
+			pg_fail(s, res, err, "appending to the audit log");
+			goto out;
+		}
+		PQclear(res);
+	}
+	rc = 0;
+out:
+	return op_end(s, &o, rc, err);
+}
+
 static void pg_close(struct store *st)
 {
 	struct store_pg *s = PG(st);
@@ -2994,6 +3139,8 @@ static const struct store_ops pg_ops = {
 	.key_switch = pg_key_switch,
 	.key_reseal = pg_key_reseal,
 	.person_erase = pg_person_erase,
+	.sql = pg_sql,
+	.audit_append = pg_audit_append,
 	.close = pg_close,
 };
 

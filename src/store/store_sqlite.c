@@ -16,7 +16,7 @@
 #include "util/date.h"
 
 enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_N };
-enum { ENT_MAX = 32, PATH_MAX_LEN = 256 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32 };
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * is a struct store_sqlite * */
@@ -25,6 +25,11 @@ struct store_sqlite {
 	sqlite3_stmt *st[ENT_MAX][ST_N];
 	sqlite3_stmt *ou_get, *ou_code, *ou_path;
 	sqlite3_stmt *tok_del, *tok_ins; /* person_token (identities) */
+	/* statements of the sql op, cached by the address of their text (string literals) */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} sqlc[SQL_CACHE];
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -1612,7 +1617,10 @@ static const char *const ev_sql[] = {
 	"SELECT person_id, test_date, kind, result FROM drug_test",
 	"SELECT person_id, kind, coalesce(facility_id, 0), start_date, planned_end, end_date, outcome FROM treatment",
 	"SELECT person_id, kind, support_date FROM support",
+	"SELECT person_id, dose_date, kind FROM ost_dose",
+	"SELECT person_id, valid_from, valid_to FROM ost_prescription",
 };
+enum { EV_N = sizeof(ev_sql) / sizeof(ev_sql[0]) };
 
 static int ev_add(struct snap_person *p, int which, sqlite3_stmt *q)
 {
@@ -1624,7 +1632,9 @@ static int ev_add(struct snap_person *p, int which, sqlite3_stmt *q)
 	case 3: return snap_person_test(p, col_date(q, 1, DATE_NONE), col_text(q, 2), col_text(q, 3));
 	case 4: return snap_person_treat(p, col_text(q, 1), sqlite3_column_int64(q, 2), col_date(q, 3, DATE_NONE),
 					 col_date(q, 4, SNAP_OPEN), col_date(q, 5, SNAP_OPEN), col_text(q, 6));
-	default: return snap_person_sup(p, col_text(q, 1), col_date(q, 2, DATE_NONE));
+	case 5: return snap_person_sup(p, col_text(q, 1), col_date(q, 2, DATE_NONE));
+	case 6: return snap_person_dose(p, col_date(q, 1, DATE_NONE), col_text(q, 2));
+	default: return snap_person_rx(p, col_date(q, 1, DATE_NONE), col_date(q, 2, DATE_NONE));
 	}
 }
 
@@ -1694,7 +1704,7 @@ static int sq_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
 	if (snap_slab_reserve(sn, (size_t)sqlite3_column_int64(q, 0)))
 		goto oom;
 	sqlite3_finalize(q);
-	for (int w = 0; w < 6; w++) {
+	for (int w = 0; w < EV_N; w++) {
 		struct snap_person *p = NULL;
 
 		snprintf(sql, sizeof(sql), "%s ORDER BY person_id", ev_sql[w]);
@@ -1822,7 +1832,7 @@ static int sq_snap_person(struct store *st, int64_t id, struct snap_person **out
 		return 0; /* deleted */
 	if (!p)
 		return src == SQLITE_ROW ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : sq_fail(s, src, err, "reading a person");
-	for (int w = 0; w < 6; w++) {
+	for (int w = 0; w < EV_N; w++) {
 		snprintf(sql, sizeof(sql), "%s WHERE person_id = ?", ev_sql[w]);
 		if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
 			goto fail;
@@ -2439,6 +2449,153 @@ done:
 	return auto_end(s, mine, rc, err);
 }
 
+/* ---- security tables (src/auth/) ------------------------------------------------------------ */
+
+static int sql_stmt(struct store_sqlite *s, const char *sql, sqlite3_stmt **st, struct pcmt_err *err)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < SQL_CACHE; i++) {
+		if (s->sqlc[i].sql == sql) {
+			*st = s->sqlc[i].st;
+			sqlite3_reset(*st);
+			sqlite3_clear_bindings(*st);
+			return 0;
+		}
+		if (!s->sqlc[i].sql && free_slot < 0)
+			free_slot = i;
+	}
+	if (prepare(s, sql, st, err))
+		return -1;
+	if (free_slot >= 0) {
+		s->sqlc[free_slot].sql = sql;
+		s->sqlc[free_slot].st = *st;
+	}
+	return 0;
+}
+
+static void sql_done(struct store_sqlite *s, sqlite3_stmt *st)
+{
+	for (int i = 0; i < SQL_CACHE; i++)
+		if (s->sqlc[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static int sq_sql(struct store *stp, const char *sql, int n, const char *const *params,
+		  int (*fn)(void *cls, int ncols, const char *const *vals), void *cls, int64_t *changed,
+		  struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(stp);
+	sqlite3_stmt *st;
+	const char *vals[32];
+	int rc, ncols;
+
+	if (changed)
+		*changed = 0;
+	if (sql_stmt(s, sql, &st, err))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		int ix;
+
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		if ((ix = sqlite3_bind_parameter_index(st, name)) <= 0)
+			continue;
+		if (params[i])
+			sqlite3_bind_text(st, ix, params[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, ix);
+	}
+	ncols = sqlite3_column_count(st);
+	if (ncols > (int)(sizeof(vals) / sizeof(vals[0]))) {
+		sql_done(s, st);
+		return err_set(err, ERR_INTERNAL, NULL, "too many columns");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!fn)
+			continue;
+		for (int c = 0; c < ncols; c++)
+			vals[c] = (const char *)sqlite3_column_text(st, c);
+		if (fn(cls, ncols, vals)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sq_fail(s, rc, err, "reading or writing the security tables");
+		sql_done(s, st);
+		return -1;
+	}
+	if (changed)
+		*changed = sqlite3_changes(s->db);
+	sql_done(s, st);
+	return 0;
+}
+
+static int sq_audit_append(struct store *stp, struct audit_entry *e, size_t n, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(stp);
+	sqlite3_stmt *last = NULL, *ins = NULL;
+	char prev[AUDIT_HASH_HEX + 1] = AUDIT_GENESIS;
+	int64_t id = 0;
+	int mine = 0, rc = -1, src;
+
+	if (n == 0)
+		return 0;
+	/* BEGIN IMMEDIATE (ours or the caller's) holds the write lock: nobody appends in between */
+	if (auto_begin(s, &mine, err))
+		return -1;
+	if (prepare(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", &last, err) ||
+	    prepare(s, "INSERT INTO audit_log(id, at, user_id, username, action, entity, record_id, detail, addr,"
+		       " outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &ins, err))
+		goto out;
+	if ((src = sqlite3_step(last)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(last, 0);
+		snprintf(prev, sizeof(prev), "%s", col_text(last, 1));
+	} else if (src != SQLITE_DONE) {
+		sq_fail(s, src, err, "reading the audit log");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		e[i].id = ++id;
+		memcpy(e[i].prev_hash, prev, sizeof(prev));
+		audit_chain_hash(&e[i], e[i].hash);
+		memcpy(prev, e[i].hash, sizeof(prev));
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, e[i].id);
+		sqlite3_bind_text(ins, 2, e[i].at, -1, SQLITE_STATIC);
+		if (e[i].user_id)
+			sqlite3_bind_int64(ins, 3, e[i].user_id);
+		else
+			sqlite3_bind_null(ins, 3);
+		sqlite3_bind_text(ins, 4, e[i].username, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 5, e[i].action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 6, e[i].entity, -1, SQLITE_STATIC);
+		if (e[i].record_id)
+			sqlite3_bind_int64(ins, 7, e[i].record_id);
+		else
+			sqlite3_bind_null(ins, 7);
+		sqlite3_bind_text(ins, 8, e[i].detail, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 9, e[i].addr, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 10, e[i].outcome, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 11, e[i].prev_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 12, e[i].hash, -1, SQLITE_STATIC);
+		if ((src = sqlite3_step(ins)) != SQLITE_DONE) {
+			sq_fail(s, src, err, "appending to the audit log");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(last);
+	sqlite3_finalize(ins);
+	return auto_end(s, mine, rc, err);
+}
+
 static void sq_close(struct store *st)
 {
 	struct store_sqlite *s = SQ(st);
@@ -2455,6 +2612,8 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->ou_path);
 	sqlite3_finalize(s->tok_del);
 	sqlite3_finalize(s->tok_ins);
+	for (int i = 0; i < SQL_CACHE; i++)
+		sqlite3_finalize(s->sqlc[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -2491,6 +2650,8 @@ static const struct store_ops sqlite_ops = {
 	.key_switch = sq_key_switch,
 	.key_reseal = sq_key_reseal,
 	.person_erase = sq_person_erase,
+	.sql = sq_sql,
+	.audit_append = sq_audit_append,
 	.close = sq_close,
 };
 

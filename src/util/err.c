@@ -37,6 +37,10 @@ int err_http_status(enum err_code code)
 	case ERR_UNSUPPORTED: return 415;
 	case ERR_UNAVAILABLE: return 503;
 	case ERR_INTERNAL: return 500;
+	case ERR_UNAUTHENTICATED: return 401;
+	case ERR_FORBIDDEN: return 403;
+	case ERR_CSRF: return 403;
+	case ERR_THROTTLED: return 429;
 	}
 	return 500;
 }
@@ -54,6 +58,10 @@ const char *err_code_name(enum err_code code)
 	case ERR_UNSUPPORTED: return "unsupported";
 	case ERR_UNAVAILABLE: return "unavailable";
 	case ERR_INTERNAL: return "internal";
+	case ERR_UNAUTHENTICATED: return "unauthenticated";
+	case ERR_FORBIDDEN: return "forbidden";
+	case ERR_CSRF: return "csrf";
+	case ERR_THROTTLED: return "throttled";
 	}
 	return "internal";
 }

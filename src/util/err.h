@@ -16,7 +16,11 @@ enum err_code {
 	ERR_METHOD,        /* method not allowed on this route                      -> 405 */
 	ERR_UNSUPPORTED,   /* content type or backend not supported                 -> 415 */
 	ERR_UNAVAILABLE,   /* busy, overloaded, shutting down                       -> 503 */
-	ERR_INTERNAL       /* our fault: database error, out of memory              -> 500 */
+	ERR_INTERNAL,      /* our fault: database error, out of memory              -> 500 */
+	ERR_UNAUTHENTICATED, /* no or bad credentials                               -> 401 */
+	ERR_FORBIDDEN,     /* the caller's role may not use this endpoint           -> 403 */
+	ERR_CSRF,          /* a cookie-authenticated write without its CSRF token   -> 403 */
+	ERR_THROTTLED      /* too many failed logins; Retry-After says when         -> 429 */
 };
 
 struct pcmt_err {

@@ -9,6 +9,8 @@
 #include "apitest.h"
 #include "util/date.h"
 
+#include <math.h>
+
 struct clinic {
 	int64_t fac, fac2, hs; /* the clinic, a second clinic, a health station */
 };
@@ -439,6 +441,94 @@ static void test_stock(void **state)
 	tl_resp_free(&r);
 }
 
+/* The clinic's indicators through GET /api/v1/indicators answer each dose at once (the live snapshot
+ * reloads the patient named by the change log): June 2025 up to today, the 15th. */
+static double missed_pct(struct api_fx *f)
+{
+	struct tl_resp r = api_get(f, "/api/v1/indicators?plan=OST-1/KH&period=2025-06", 200);
+	json_t *t = json_array_get(json_object_get(r.json, "targets"), 0), *u = json_array_get(json_object_get(t, "units"), 0);
+	double v;
+
+	assert_string_equal(json_string_value(json_object_get(json_object_get(t, "indicator"), "code")), "ost_missed_dose_pct");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "measures"), "ost_dose_days_due")), 15);
+	v = json_number_value(json_object_get(u, "value"));
+	tl_resp_free(&r);
+	return v;
+}
+
+static void test_indicators_real_time(void **state)
+{
+	struct api_fx *f = *state;
+	struct clinic c = setup_clinic(f);
+	int64_t a = api_person(f, "Lầu Bá Chò", "male", "1985-02-01", "16837");
+	int64_t ta = episode(f, a, "methadone", c.fac, "2025-05-01");
+	int64_t plan;
+	char body[400];
+
+	receipt(f, c.fac, "1000");
+	rx(f, a, ta, c.fac, 80, "maintenance", "2025-06-01", "2025-06-30");
+	plan = api_create(f, "plans", "{\"code\": \"OST-1/KH\", \"title\": \"Kế hoạch điều trị Methadone\", \"issuing_ou\": \"40\","
+				      " \"scope_ou\": \"40\", \"period_from\": \"2025-01-01\", \"period_to\": \"2025-12-31\"}");
+	snprintf(body, sizeof(body), "{\"plan_id\": %lld, \"indicator\": \"ost_missed_dose_pct\", \"comparator\": \"<=\","
+		 " \"value\": 5, \"unit\": \"percent\", \"period_kind\": \"month\", \"deadline\": \"2025-12-31\"}", (long long)plan);
+	api_create(f, "targets", body);
+	assert_true(fabs(missed_pct(f) - 100.0) < 1e-9); /* 15 days due, none dosed */
+	june_doses(f, a, 1, 10);
+	assert_true(fabs(missed_pct(f) - 100.0 * 5 / 15) < 1e-5);
+	june_doses(f, a, 11, 15);
+	assert_true(fabs(missed_pct(f)) < 1e-9);
+}
+
+/* Roles and scope (docs/security.md): a health worker of Kỳ Sơn works the Kỳ Sơn clinic; one of Quế
+ * Phong sees neither its queue nor its stock and cannot dose its patient; a viewer reaches none of
+ * the clinic's routes; nobody without credentials does. */
+static void test_roles_and_scope(void **state)
+{
+	struct api_fx *f = *state;
+	struct clinic c = setup_clinic(f);
+	int64_t a = api_person(f, "Lầu Bá Chò", "male", "1985-02-01", "16837");
+	int64_t ta = episode(f, a, "methadone", c.fac, "2025-05-01");
+	char ks[64], qp[64], viewer[64], path[200], body[200];
+	struct tl_resp r;
+
+	receipt(f, c.fac, "1000");
+	rx(f, a, ta, c.fac, 80, "maintenance", "2025-06-01", "2025-06-30");
+	tl_user(&f->srv, "ks_health", "health", "417", NULL, ks);
+	tl_user(&f->srv, "qp_health", "health", "415", NULL, qp);
+	tl_user(&f->srv, "viewer", "viewer", "40", NULL, viewer);
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)c.fac);
+	snprintf(body, sizeof(body), "{\"person_id\": %lld}", (long long)a);
+	/* the viewer and the anonymous: no clinic route at all */
+	assert_int_equal(tl_http_as(&f->srv, viewer, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, viewer, "GET", "/api/v1/doses", NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, NULL, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 401);
+	tl_resp_free(&r);
+	/* Quế Phong's health worker: the Kỳ Sơn clinic is not theirs, nor the patient */
+	assert_int_equal(tl_http_as(&f->srv, qp, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "facility");
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, qp, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "person_id");
+	tl_resp_free(&r);
+	assert_int_equal(api_count(f, "doses"), 0);
+	/* Kỳ Sơn's: the queue and the dose */
+	assert_int_equal(tl_http_as(&f->srv, ks, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(entry(r.json, a));
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, ks, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 201);
+	tl_resp_free(&r);
+	assert_int_equal(api_count(f, "doses"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +537,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_take_home_and_guest, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_stock, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_indicators_real_time, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_roles_and_scope, api_setup, api_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

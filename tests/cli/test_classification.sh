@@ -53,6 +53,9 @@ has() { # has NAME REGEX: the last command's stdout has a line matching REGEX
 db="$tmp/c.db"
 printf 'code\tparent_code\tkind\ttype_name\tname\n40\tVN\tprovince\tTỉnh\tTỉnh Nghệ An\n417\t40\tdistrict\tHuyện\tHuyện Kỳ Sơn\n16837\t417\tcommune\tXã\tXã Nậm Cắn\n16822\t417\tcommune\tXã\tXã Keng Đu\n415\t40\tdistrict\tHuyện\tHuyện Quế Phong\n16756\t415\tcommune\tXã\tXã Tri Lễ\n' >"$tmp/units.tsv"
 check "import units" 0 "$PCMT" orgunits import --db "$db" "$tmp/units.tsv"
+# an API client: an admin with a bearer token, passed to curl in a config file (not on its command line)
+check "api user" 0 "$PCMT" user add api --role admin --api-only --db "$db"
+printf 'header = "Authorization: Bearer %s"\n' "$("$PCMT" user token api --db "$db")" >"$tmp/curlrc"
 "$PCMT" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
 srv=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
@@ -61,7 +64,7 @@ base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
 
 post() { # post ENTITY JSON: a refusal fails the test
 	local code
-	code=$(curl -sS -o "$tmp/resp" -w '%{http_code}' -H 'Content-Type: application/json' --data "$2" "$base/$1")
+	code=$(curl -K "$tmp/curlrc" -sS -o "$tmp/resp" -w '%{http_code}' -H 'Content-Type: application/json' --data "$2" "$base/$1")
 	[ "$code" = 201 ] || bad "POST $1 $2: $code $(cat "$tmp/resp")"
 }
 
@@ -95,7 +98,7 @@ check "json" 0 "$PCMT" eval classification --db "$db" --year 2025 --orgunit 40 -
 has "json type" '"type": "I",'
 has "json rule" '"rule": "complex.commune.type1.plant_area_m2",'
 # the same answer as the API's
-curl -sS "$base/classification?year=2025&orgunit=40" >"$tmp/api.json"
+curl -K "$tmp/curlrc" -sS "$base/classification?year=2025&orgunit=40" >"$tmp/api.json"
 python3 - "$tmp/out" "$tmp/api.json" <<'EOF' && pass=$((pass + 1)) || bad "CLI JSON and API JSON differ"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])

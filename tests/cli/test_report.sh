@@ -50,7 +50,9 @@ one_line_err() { # the last command's stderr is exactly one line containing TEXT
 db="$tmp/r.db"
 printf 'code\tparent_code\tkind\ttype_name\tname\n40\tVN\tprovince\tTỉnh\tTỉnh Nghệ An\n417\t40\tdistrict\tHuyện\tHuyện Kỳ Sơn\n16837\t417\tcommune\tXã\tXã Nậm Cắn\n16822\t417\tcommune\tXã\tXã Keng Đu\n415\t40\tdistrict\tHuyện\tHuyện Quế Phong\n16756\t415\tcommune\tXã\tXã Tri Lễ\n' >"$tmp/units.tsv"
 check "import units" 0 "$PCMT" orgunits import --db "$db" "$tmp/units.tsv"
-: >"$tmp/curlrc" # curl options every request carries
+# curl options every request carries: an API-only admin's bearer token (not on curl's command line)
+check "api user" 0 "$PCMT" user add api --role admin --api-only --db "$db"
+printf 'header = "Authorization: Bearer %s"\n' "$("$PCMT" user token api --db "$db")" >"$tmp/curlrc"
 "$PCMT" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
 srv=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done

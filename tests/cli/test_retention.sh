@@ -2,7 +2,8 @@
 # test_retention.sh: `pcmt retention`: nobody is due while the demo's managements are recent; on a
 # date past the retention period --dry-run counts without writing, --apply erases exactly those
 # persons' identifying fields (gone from the API and from the file) and keeps their records and
-# dated facts; a second run erases nobody; each run leaves an audit entry; usage errors exit 2.
+# dated facts; a second run erases nobody; each run and each erasure leaves an audit entry (the
+# chain verifies); usage errors exit 2.
 set -uo pipefail
 PCMT=${PCMT_BIN:?PCMT_BIN must name the pcmt binary}
 tmp=$(mktemp -d)
@@ -24,7 +25,8 @@ tests=$(q "SELECT count(*) FROM drug_test")
 
 "$PCMT" retention --db "$tmp/r.db" --dry-run >"$tmp/out" 2>"$tmp/err" || bad "dry run today failed"
 grep -q "^dry run: 0 persons due" "$tmp/out" && ok || bad "nobody should be due today: $(cat "$tmp/out")"
-grep -q '"action": "retention.dry_run"' "$tmp/err" && ok || bad "a dry run should be audited: $(cat "$tmp/err")"
+[ "$(q "SELECT count(*) FROM audit_log WHERE action = 'retention.dry_run' AND detail LIKE '%\"due\": 0%'")" = 1 ] && ok ||
+	bad "a dry run should be audited: $(q "SELECT action, detail FROM audit_log")"
 
 "$PCMT" retention --db "$tmp/r.db" --dry-run --date 2031-01-01 --list >"$tmp/out" 2>"$tmp/err" || bad "dry run 2031 failed"
 due=$(sed -n 's/^dry run: \([0-9]*\) persons due.*/\1/p' "$tmp/out")
@@ -37,7 +39,11 @@ nid=$(q "SELECT count(*) FROM person WHERE id = $first AND nid_index IS NOT NULL
 
 "$PCMT" retention --db "$tmp/r.db" --apply --date 2031-01-01 >"$tmp/out" 2>"$tmp/err" || bad "apply failed"
 grep -q "; $due erased;" "$tmp/out" && ok || bad "apply should erase the $due persons due: $(cat "$tmp/out")"
-grep -q '"action": "retention.apply".*"erased": '"$due" "$tmp/err" && ok || bad "apply should be audited"
+[ "$(q "SELECT count(*) FROM audit_log WHERE action = 'retention.apply' AND detail LIKE '%\"erased\": $due}'")" = 1 ] &&
+	[ "$(q "SELECT count(*) FROM audit_log WHERE action = 'erase' AND entity = 'persons' AND outcome = 'ok'")" = "$due" ] &&
+	[ "$(q "SELECT count(*) FROM audit_log WHERE action = 'erase' AND record_id = $first")" = 1 ] && ok ||
+	bad "apply should be audited, one entry per erased person: $(q "SELECT action, count(*) FROM audit_log GROUP BY 1")"
+"$PCMT" audit verify --db "$tmp/r.db" >/dev/null 2>&1 && ok || bad "the audit chain should verify after retention"
 [ "$(q "SELECT count(*) FROM person WHERE erased_on IS NOT NULL")" = "$due" ] && ok || bad "erased count"
 [ "$(q "SELECT count(*) FROM person WHERE erased_on IS NOT NULL AND (full_name <> '' OR national_id IS NOT NULL
 	OR aliases IS NOT NULL OR address IS NOT NULL OR phone IS NOT NULL OR nid_index IS NOT NULL

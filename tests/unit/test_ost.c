@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/indicators.h"
 #include "domain/ost.h"
+#include "domain/snap.h"
 #include "engine/rulebook.h"
 #include "testlib.h"
 #include "util/date.h"
@@ -312,6 +314,80 @@ static void test_rulebook_rows(void **state)
 	rulebook_free(&rb);
 }
 
+/* The clinic's measures (domain/indicators.c) on a hand-built snapshot, June 2024:
+ * A methadone since 2023-12-15 (6-month mark 06-15), prescriptions covering all June, doses every day
+ *   but the 10th-12th, the 28th-30th taken home: 30 due, 3 missed, take-home, retained at 6 months
+ * B buprenorphine 2023-12-20 to 06-10, dropped out (mark 06-20): a prescription 06-01..06-09, doses
+ *   06-01..06-05 (the 5th taken home): 9 due, 4 missed, not retained, no take-home (not on
+ *   substitution at the end of June)
+ * C methadone since 2023-06-01 (12-month mark 06-01), no doses recorded here: retained at 12 months */
+static void test_indicator_measures(void **state)
+{
+	enum { NATION = 1, PROVINCE = 2, DISTRICT = 3, COMMUNE = 4 };
+	struct snap *s = snap_new();
+	struct snap_person *a, *b, *c;
+	struct ind_calc_in in;
+	struct ind_rows r;
+	struct pcmt_err err;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(snap_ou_add(s, NATION, 0, "nation", "VN", "Việt Nam", DATE_NONE, SNAP_OPEN), 0);
+	assert_int_equal(snap_ou_add(s, PROVINCE, NATION, "province", "40", "Nghệ An", DATE_NONE, SNAP_OPEN), 0);
+	assert_int_equal(snap_ou_add(s, DISTRICT, PROVINCE, "district", "417", "Kỳ Sơn", DATE_NONE, SNAP_OPEN), 0);
+	assert_int_equal(snap_ou_add(s, COMMUNE, DISTRICT, "commune", "16837", "Nậm Cắn", DATE_NONE, SNAP_OPEN), 0);
+	assert_int_equal(snap_finish(s), 0);
+	a = snap_person_new(1, COMMUNE, "male", ymd(1985, 1, 1));
+	b = snap_person_new(2, COMMUNE, "male", ymd(1985, 1, 1));
+	c = snap_person_new(3, COMMUNE, "female", ymd(1985, 1, 1));
+	assert_true(a && b && c);
+	assert_int_equal(snap_person_treat(a, "methadone", 9, ymd(2023, 12, 15), SNAP_OPEN, SNAP_OPEN, "ongoing"), 0);
+	/* given out of order: the image sorts them */
+	assert_int_equal(snap_person_rx(a, ymd(2024, 6, 19), ymd(2024, 7, 18)), 0);
+	assert_int_equal(snap_person_rx(a, ymd(2024, 5, 20), ymd(2024, 6, 18)), 0);
+	for (int d = 30; d >= 1; d--)
+		if (d < 10 || d > 12)
+			assert_int_equal(snap_person_dose(a, ymd(2024, 6, d), d >= 28 ? "take_home" : "witnessed"), 0);
+	assert_int_equal(snap_person_treat(b, "buprenorphine", 9, ymd(2023, 12, 20), SNAP_OPEN, ymd(2024, 6, 10),
+					   "dropped_out"), 0);
+	assert_int_equal(snap_person_rx(b, ymd(2024, 6, 1), ymd(2024, 6, 9)), 0);
+	for (int d = 1; d <= 5; d++)
+		assert_int_equal(snap_person_dose(b, ymd(2024, 6, d), d == 5 ? "take_home" : "witnessed"), 0);
+	assert_int_equal(snap_person_treat(c, "methadone", 9, ymd(2023, 6, 1), SNAP_OPEN, SNAP_OPEN, "ongoing"), 0);
+	assert_int_equal(snap_person_put(s, a), 0);
+	assert_int_equal(snap_person_put(s, b), 0);
+	assert_int_equal(snap_person_put(s, c), 0);
+	memset(&in, 0, sizeof(in));
+	in.s = s;
+	in.root = snap_ou_ix(s, PROVINCE);
+	in.w = (struct ind_window){ymd(2024, 6, 1), ymd(2024, 6, 30), ymd(2024, 6, 30), ymd(2024, 6, 30)};
+	in.need = (UINT64_C(1) << M_OST_PATIENTS) | (UINT64_C(1) << M_OST_TAKE_HOME_PATIENTS) |
+		  (UINT64_C(1) << M_OST_DOSE_DAYS_DUE) | (UINT64_C(1) << M_OST_DOSE_DAYS_MISSED) |
+		  (UINT64_C(1) << M_OST_RETENTION_6M_COHORT) | (UINT64_C(1) << M_OST_RETAINED_6M) |
+		  (UINT64_C(1) << M_OST_RETENTION_12M_COHORT) | (UINT64_C(1) << M_OST_RETAINED_12M);
+	err_clear(&err);
+	assert_int_equal(ind_calc(&in, &r, &err), 0);
+#define V(m) (r.v[m])
+	assert_true(V(M_OST_PATIENTS) == 2);           /* A and C */
+	assert_true(V(M_OST_TAKE_HOME_PATIENTS) == 1); /* A */
+	assert_true(V(M_OST_DOSE_DAYS_DUE) == 39);     /* A 30 + B 9 */
+	assert_true(V(M_OST_DOSE_DAYS_MISSED) == 7);   /* A 3 + B 4 */
+	assert_true(V(M_OST_RETENTION_6M_COHORT) == 2 && V(M_OST_RETAINED_6M) == 1);
+	assert_true(V(M_OST_RETENTION_12M_COHORT) == 1 && V(M_OST_RETAINED_12M) == 1);
+	ind_rows_free(&r);
+	/* the first ten days only: A due 10, missed 1 (the 10th); B due 9, missed 4; no 6-month mark yet */
+	in.w = (struct ind_window){ymd(2024, 6, 1), ymd(2024, 6, 10), ymd(2024, 6, 10), ymd(2024, 6, 10)};
+	assert_int_equal(ind_calc(&in, &r, &err), 0);
+	assert_true(V(M_OST_DOSE_DAYS_DUE) == 19);
+	assert_true(V(M_OST_DOSE_DAYS_MISSED) == 5);
+	assert_true(V(M_OST_RETENTION_6M_COHORT) == 0);
+	assert_true(V(M_OST_PATIENTS) == 3); /* B's episode ends on the 10th: still on treatment that day */
+	assert_true(V(M_OST_TAKE_HOME_PATIENTS) == 1); /* B's take-home dose of the 5th */
+#undef V
+	ind_rows_free(&r);
+	snap_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_entity_checks),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_rulebook_rows),
+		cmocka_unit_test(test_indicator_measures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
