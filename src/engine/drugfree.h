@@ -15,6 +15,7 @@ struct drugfree_opts {
 	const struct scope *scope; /* persons named in failures are looked up within it */
 	int details;            /* 1: list each commune with its failures; 0: roll-ups only */
 	int names;              /* 1: add each failing person's full name (a store read each) */
+	int aggregate_only;     /* 1: no per-person failures at all, counts only (viewers: docs/security.md) */
 };
 
 /* Syncs lv with s, evaluates, and returns the answer in *out (new reference). */

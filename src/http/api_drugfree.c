@@ -54,16 +54,21 @@ int api_drugfree(struct http_req *r)
 	err_clear(&err);
 	if (http_query_each(r, df_param, &a))
 		return -1;
-	if (!a.orgunit || !*a.orgunit)
+	if ((!a.orgunit || !*a.orgunit) && !(r->scope && r->scope->ou_id))
 		return http_failf(r, ERR_INVALID, "orgunit", "orgunit is required (a code such as 40, or an id)");
 	if (!a.date)
 		o.date = r->ctx.today;
 	else if (date_parse(a.date, &o.date))
 		return http_failf(r, ERR_INVALID, "date", "date must be a real date, YYYY-MM-DD or DD/MM/YYYY");
-	if (http_resolve_ou(r, "orgunit", a.orgunit, &o.ou_id))
+	if (http_resolve_root(r, "orgunit", a.orgunit, NULL, &o.ou_id))
 		return -1;
 	if (flag(r, "details", a.details, 1, &o.details) || flag(r, "names", a.names, 1, &o.names))
 		return -1;
+	/* viewers see aggregates only: no names, no person ids, no per-person failure rows */
+	if (r->user && r->user->role == ROLE_VIEWER) {
+		o.names = 0;
+		o.aggregate_only = 1;
+	}
 	o.scope = r->scope;
 	if (drugfree_eval(r->live, r->st, &o, &out, &err))
 		return http_fail(r, &err);

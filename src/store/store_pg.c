@@ -992,8 +992,23 @@ static int resolve_refs(struct store_pg *s, const struct entity_def *e, const st
 
 /* A duplicate F_UNIQUE value: find which field and the existing row (after the failed statement's
  * transaction or savepoint was rolled back). */
-static int unique_conflict(struct store_pg *s, const struct entity_def *e, json_t *rec, int64_t self,
-			   struct pcmt_err *err)
+/* 1 when record id of e is inside scope sc (or there is no scope). */
+static int unique_visible(struct store_pg *s, const struct entity_def *e, const struct scope *sc, int64_t id)
+{
+	struct pcmt_err e2;
+	json_t *row = NULL;
+	int ok;
+
+	if (!sc || !sc->ou_id || !(e->flags & E_PERSONAL))
+		return 1;
+	err_clear(&e2);
+	ok = scoped_get(s, e, sc, id, &row, &e2) == 0;
+	json_decref(row);
+	return ok;
+}
+
+static int unique_conflict(struct store_pg *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
+			   int64_t self, struct pcmt_err *err)
 {
 	for (int i = 0; i < e->nfields; i++) {
 		const struct field_def *f = &e->fields[i];
@@ -1015,9 +1030,14 @@ static int unique_conflict(struct store_pg *s, const struct entity_def *e, json_
 			PQclear(res);
 		}
 		p_free(&p);
+		if (found && !unique_visible(s, e, sc, found)) {
+			/* the holder is outside the caller's subtree: say no more than that the value is taken */
+			return err_set(err, ERR_CONFLICT, f->name, "this %s is already registered outside your org unit; "
+				       "ask an officer above you", f->name);
+		}
 		if (found) {
-			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)", e->name,
-				f->name, (long long)found);
+			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)",
+				e->name, f->name, (long long)found);
 			err->existing_id = found;
 			return -1;
 		}
@@ -1130,7 +1150,7 @@ static int pg_insert(struct store *st, const struct entity_def *e, const struct 
 done:
 	rc = op_end(s, &o, rc, err);
 	if (rc && dup)
-		unique_conflict(s, e, rec, 0, err);
+		unique_conflict(s, e, sc, rec, 0, err);
 	if (rc == 0 && out) {
 		*out = row;
 		row = NULL;
@@ -1211,7 +1231,7 @@ static int pg_update(struct store *st, const struct entity_def *e, const struct 
 done:
 	rc = op_end(s, &o, rc, err);
 	if (rc && dup)
-		unique_conflict(s, e, rec, id, err);
+		unique_conflict(s, e, sc, rec, id, err);
 	if (rc && stale) {
 		/* read after the rollback: the committed version that won */
 		current_version(s, ix, id, &cur);

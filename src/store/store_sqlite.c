@@ -670,8 +670,23 @@ static int scoped_get(struct store_sqlite *s, const struct entity_def *e, const 
 }
 
 /* A duplicate F_UNIQUE value: find which field and the existing row. */
-static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, json_t *rec, int64_t self,
-			   struct pcmt_err *err)
+/* 1 when record id of e is inside scope sc (or there is no scope). */
+static int unique_visible(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc, int64_t id)
+{
+	struct pcmt_err e2;
+	json_t *row = NULL;
+	int ok;
+
+	if (!sc || !sc->ou_id || !(e->flags & E_PERSONAL))
+		return 1;
+	err_clear(&e2);
+	ok = scoped_get(s, e, sc, id, &row, &e2) == 0;
+	json_decref(row);
+	return ok;
+}
+
+static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
+			   int64_t self, struct pcmt_err *err)
 {
 	for (int i = 0; i < e->nfields; i++) {
 		const struct field_def *f = &e->fields[i];
@@ -690,6 +705,11 @@ static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, j
 				found = sqlite3_column_int64(q, 0);
 		}
 		sqlite3_finalize(q);
+		if (found && !unique_visible(s, e, sc, found)) {
+			/* the holder is outside the caller's subtree: say no more than that the value is taken */
+			return err_set(err, ERR_CONFLICT, f->name, "this %s is already registered outside your org unit; "
+				       "ask an officer above you", f->name);
+		}
 		if (found) {
 			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)",
 				e->name, f->name, (long long)found);
@@ -744,7 +764,7 @@ static int sq_insert(struct store *st, const struct entity_def *e, const struct 
 	sqlite3_reset(q);
 	if (src != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-			unique_conflict(s, e, rec, 0, err);
+			unique_conflict(s, e, sc, rec, 0, err);
 		else
 			sq_fail(s, src, err, "inserting");
 		goto done;
@@ -824,7 +844,7 @@ static int sq_update(struct store *st, const struct entity_def *e, const struct 
 	sqlite3_reset(q);
 	if (src != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-			unique_conflict(s, e, rec, id, err);
+			unique_conflict(s, e, sc, rec, id, err);
 		else
 			sq_fail(s, src, err, "updating");
 		goto done;
