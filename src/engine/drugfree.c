@@ -111,7 +111,10 @@ static json_t *commune_json(const struct snap *s, const struct crit_result *r, s
 		json_object_set_new(json_object_get(json_array_get(crit, 0), "counts"), "undetected", json_integer(und));
 	}
 	json_object_set_new(c, "criteria", crit);
-	json_object_set_new(c, "failures", fails);
+	if (o->aggregate_only)
+		json_decref(fails); /* one row per person, even without a name, is not an aggregate */
+	else
+		json_object_set_new(c, "failures", fails);
 	return c;
 }
 

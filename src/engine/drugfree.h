@@ -20,6 +20,7 @@ struct drugfree_opts {
 	 * count becomes "x"; no failures are listed (they name persons). For viewers and answers that
 	 * leave the commune; the caller decides. */
 	int suppress;
+	int aggregate_only;     /* 1: no per-person failures at all, counts only (viewers: docs/security.md) */
 };
 
 /* Syncs lv with s, evaluates, and returns the answer in *out (new reference). */

@@ -54,7 +54,7 @@ int api_classification(struct http_req *r)
 		else if (strcmp(a.details, "1") && strcmp(a.details, "true"))
 			return http_failf(r, ERR_INVALID, "details", "details must be 0 or 1");
 	}
-	if (http_resolve_ou(r, "orgunit", a.orgunit ? a.orgunit : "VN", &o.ou_id))
+	if (http_resolve_root(r, "orgunit", a.orgunit, "VN", &o.ou_id))
 		return -1;
 	if (cx_answer(r->live, r->st, &o, &out, &err))
 		return http_fail(r, &err);

@@ -50,6 +50,31 @@ int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_
 	return http_failf(r, ERR_INVALID, param, "%s: no org unit has this code or id", param);
 }
 
+int http_resolve_root(struct http_req *r, const char *param, const char *v, const char *dflt, int64_t *id)
+{
+	struct pcmt_err err;
+	int yes = 0;
+
+	err_clear(&err);
+	*id = 0;
+	if (!v || !*v) {
+		if (r->scope && r->scope->ou_id) {
+			*id = r->scope->ou_id;
+			return 0;
+		}
+		return dflt ? http_resolve_ou(r, param, dflt, id) : 0;
+	}
+	if (http_resolve_ou(r, param, v, id))
+		return -1;
+	if (!r->scope || !r->scope->ou_id)
+		return 0;
+	if (r->st->ops->ou_within(r->st, *id, r->scope->ou_id, &yes, &err))
+		return http_fail(r, &err);
+	if (!yes)
+		return http_failf(r, ERR_INVALID, param, "%s: no org unit has this code or id", param);
+	return 0;
+}
+
 /* ---- list ----------------------------------------------------------------------------------- */
 
 struct list_ctx {

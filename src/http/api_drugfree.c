@@ -57,20 +57,24 @@ int api_drugfree(struct http_req *r)
 	err_clear(&err);
 	if (http_query_each(r, df_param, &a))
 		return -1;
-	if (!a.orgunit || !*a.orgunit)
+	if ((!a.orgunit || !*a.orgunit) && !(r->scope && r->scope->ou_id))
 		return http_failf(r, ERR_INVALID, "orgunit", "orgunit is required (a code such as 40, or an id)");
 	if (!a.date)
 		o.date = r->ctx.today;
 	else if (date_parse(a.date, &o.date))
 		return http_failf(r, ERR_INVALID, "date", "date must be a real date, YYYY-MM-DD or DD/MM/YYYY");
-	if (http_resolve_ou(r, "orgunit", a.orgunit, &o.ou_id))
+	if (http_resolve_root(r, "orgunit", a.orgunit, NULL, &o.ou_id))
 		return -1;
 	if (flag(r, "details", a.details, 1, &o.details) || flag(r, "names", a.names, 1, &o.names) ||
 	    flag(r, "suppress", a.suppress, 0, &o.suppress))
 		return -1;
-	/* Small cells: asked for with suppress=1. SEAM for roles (sec-auth): a viewer's answer, and any
-	 * answer about more than the caller's own commune going to a caller outside it, must set
-	 * o.suppress whatever was asked; the dispatcher knows the role, this line is where it goes. */
+	/* viewers see aggregates only: no names, no person ids, no per-person failure rows, and small
+	 * cells suppressed (docs/security.md); anyone may ask for the latter with suppress=1 */
+	if (r->user && r->user->role == ROLE_VIEWER) {
+		o.names = 0;
+		o.aggregate_only = 1;
+		o.suppress = 1;
+	}
 	if (o.suppress)
 		o.names = 0; /* failures are left out: no name is looked up */
 	o.scope = r->scope;

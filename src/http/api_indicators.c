@@ -48,7 +48,7 @@ int api_indicators(struct http_req *r)
 	if (a.period && !*a.period)
 		return http_failf(r, ERR_INVALID, "period", "period needs a value: 2022, 2022-Q1, 2022-03 or plan");
 	o.period = a.period;
-	if (a.orgunit && http_resolve_ou(r, "orgunit", a.orgunit, &o.ou_id))
+	if (http_resolve_root(r, "orgunit", a.orgunit, NULL, &o.ou_id))
 		return -1;
 	if (ind_answer(r->live, r->st, &o, &out, &err))
 		return http_fail(r, &err);

@@ -113,6 +113,10 @@ int api_person_timeline(struct http_req *r)
 		int64_t total = 0;
 		json_t *rec;
 
+		/* only the kinds of record the caller's role may read (routes.c): a health worker's
+		 * timeline has no classifications or management records */
+		if (!http_may(r, events[k].e, 0))
+			continue;
 		memset(&q, 0, sizeof(q));
 		q.scope = r->scope;
 		q.as_of = DATE_NONE;

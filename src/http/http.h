@@ -168,5 +168,10 @@ const struct http_ext *http_ext_for(const struct entity_def *e);
 /* Resolves an org unit given by code (as in force today) or, failing that, by numeric id. Answers
  * 422 naming `param` and returns -1 when there is none. */
 int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_t *id);
+/* As http_resolve_ou, for the root of an aggregate (drug-free, indicators, classification): a unit
+ * outside the caller's subtree answers exactly as a unit that does not exist. v NULL or "" means
+ * the caller's own unit (the whole country for an admin: *id = 0 and dflt is resolved instead when
+ * not NULL). */
+int http_resolve_root(struct http_req *r, const char *param, const char *v, const char *dflt, int64_t *id);
 
 #endif

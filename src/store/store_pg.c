@@ -1048,8 +1048,23 @@ static int resolve_refs(struct store_pg *s, const struct entity_def *e, const st
 
 /* A duplicate F_UNIQUE value: find which field and the existing row (after the failed statement's
  * transaction or savepoint was rolled back). */
-static int unique_conflict(struct store_pg *s, const struct entity_def *e, json_t *rec, int64_t self,
-			   struct pcmt_err *err)
+/* 1 when record id of e is inside scope sc (or there is no scope). */
+static int unique_visible(struct store_pg *s, const struct entity_def *e, const struct scope *sc, int64_t id)
+{
+	struct pcmt_err e2;
+	json_t *row = NULL;
+	int ok;
+
+	if (!sc || !sc->ou_id || !(e->flags & E_PERSONAL))
+		return 1;
+	err_clear(&e2);
+	ok = scoped_get(s, e, sc, id, &row, &e2) == 0;
+	json_decref(row);
+	return ok;
+}
+
+static int unique_conflict(struct store_pg *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
+			   int64_t self, struct pcmt_err *err)
 {
 	for (int i = 0; i < e->nfields; i++) {
 		const struct field_def *f = &e->fields[i];
@@ -1071,9 +1086,14 @@ static int unique_conflict(struct store_pg *s, const struct entity_def *e, json_
 			PQclear(res);
 		}
 		p_free(&p);
+		if (found && !unique_visible(s, e, sc, found)) {
+			/* the holder is outside the caller's subtree: say no more than that the value is taken */
+			return err_set(err, ERR_CONFLICT, f->name, "this %s is already registered outside your org unit; "
+				       "ask an officer above you", f->name);
+		}
 		if (found) {
-			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)", e->name,
-				f->name, (long long)found);
+			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)",
+				e->name, f->name, (long long)found);
 			err->existing_id = found;
 			return -1;
 		}
@@ -1173,7 +1193,8 @@ static void in_params(struct sb *b, struct prm *p, int n)
 	sb_add(b, ")");
 }
 
-static int pg_nid_taken(struct store_pg *s, const struct vault *v, const char *nid, int64_t self, struct pcmt_err *err)
+static int pg_nid_taken(struct store_pg *s, const struct scope *sc, const struct vault *v, const char *nid, int64_t self,
+			struct pcmt_err *err)
 {
 	struct sb b = {0};
 	struct prm p = {0};
@@ -1197,6 +1218,10 @@ static int pg_nid_taken(struct store_pg *s, const struct vault *v, const char *n
 	if (PQntuples(res) > 0)
 		found = val_i64(res, 0, 0);
 	PQclear(res);
+	if (found && !unique_visible(s, &ent_persons, sc, found))
+		/* the holder is outside the caller's subtree: say no more than that the value is taken */
+		return err_set(err, ERR_CONFLICT, "national_id", "this national_id is already registered outside your org unit; "
+			       "ask an officer above you");
 	if (found) {
 		err_set(err, ERR_CONFLICT, "national_id", "another persons record already has this national_id (id %lld)",
 			(long long)found);
@@ -1241,7 +1266,7 @@ static int pg_tokens_put(struct store_pg *s, int64_t id, const int64_t *tok, int
 	return 0;
 }
 
-static int pg_person_seal(struct store_pg *s, int64_t id, json_t *rec, struct pcmt_err *err)
+static int pg_person_seal(struct store_pg *s, const struct scope *sc, int64_t id, json_t *rec, struct pcmt_err *err)
 {
 	const struct vault *v = NULL;
 	const struct vault_key *k = NULL;
@@ -1251,7 +1276,7 @@ static int pg_person_seal(struct store_pg *s, int64_t id, json_t *rec, struct pc
 
 	if (pg_write_key(s, &v, &k, err))
 		return -1;
-	if (nid && pg_nid_taken(s, v, nid, id, err))
+	if (nid && pg_nid_taken(s, sc, v, nid, id, err))
 		return -1;
 	if (vault_seal_person(k, id, rec, tok, &ntok, err))
 		return -1;
@@ -1319,7 +1344,7 @@ static int pg_insert(struct store *st, const struct entity_def *e, const struct 
 		goto out;
 	if (tree_lock(s, e, err) || resolve_refs(s, e, sc, rec, err))
 		goto done;
-	if (e == &ent_persons && (!(pid = pg_next_person_id(s, err)) || pg_person_seal(s, pid, rec, err)))
+	if (e == &ent_persons && (!(pid = pg_next_person_id(s, err)) || pg_person_seal(s, sc, pid, rec, err)))
 		goto done;
 	p_fields(&p, e, rec);
 	date_now_iso(now);
@@ -1348,7 +1373,7 @@ static int pg_insert(struct store *st, const struct entity_def *e, const struct 
 done:
 	rc = op_end(s, &o, rc, err);
 	if (rc && dup)
-		unique_conflict(s, e, rec, 0, err);
+		unique_conflict(s, e, sc, rec, 0, err);
 	if (rc == 0 && out) {
 		*out = row;
 		row = NULL;
@@ -1404,7 +1429,7 @@ static int pg_update(struct store *st, const struct entity_def *e, const struct 
 	row = NULL;
 	if (resolve_refs(s, e, sc, rec, err))
 		goto done;
-	if (e == &ent_persons && pg_person_seal(s, id, rec, err))
+	if (e == &ent_persons && pg_person_seal(s, sc, id, rec, err))
 		goto done;
 	p_fields(&p, e, rec);
 	date_now_iso(now);
@@ -1431,7 +1456,7 @@ static int pg_update(struct store *st, const struct entity_def *e, const struct 
 done:
 	rc = op_end(s, &o, rc, err);
 	if (rc && dup)
-		unique_conflict(s, e, rec, id, err);
+		unique_conflict(s, e, sc, rec, id, err);
 	if (rc && stale) {
 		/* read after the rollback: the committed version that won */
 		current_version(s, ix, id, &cur);

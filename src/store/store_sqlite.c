@@ -709,8 +709,23 @@ static int scoped_get(struct store_sqlite *s, const struct entity_def *e, const 
 }
 
 /* A duplicate F_UNIQUE value: find which field and the existing row. */
-static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, json_t *rec, int64_t self,
-			   struct pcmt_err *err)
+/* 1 when record id of e is inside scope sc (or there is no scope). */
+static int unique_visible(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc, int64_t id)
+{
+	struct pcmt_err e2;
+	json_t *row = NULL;
+	int ok;
+
+	if (!sc || !sc->ou_id || !(e->flags & E_PERSONAL))
+		return 1;
+	err_clear(&e2);
+	ok = scoped_get(s, e, sc, id, &row, &e2) == 0;
+	json_decref(row);
+	return ok;
+}
+
+static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
+			   int64_t self, struct pcmt_err *err)
 {
 	for (int i = 0; i < e->nfields; i++) {
 		const struct field_def *f = &e->fields[i];
@@ -729,6 +744,11 @@ static int unique_conflict(struct store_sqlite *s, const struct entity_def *e, j
 				found = sqlite3_column_int64(q, 0);
 		}
 		sqlite3_finalize(q);
+		if (found && !unique_visible(s, e, sc, found)) {
+			/* the holder is outside the caller's subtree: say no more than that the value is taken */
+			return err_set(err, ERR_CONFLICT, f->name, "this %s is already registered outside your org unit; "
+				       "ask an officer above you", f->name);
+		}
 		if (found) {
 			err_set(err, ERR_CONFLICT, f->name, "another %s record already has this %s (id %lld)",
 				e->name, f->name, (long long)found);
@@ -793,8 +813,8 @@ static void in_marks(struct sb *b, int n)
 
 /* A national ID another person already holds, under any key of the file (a rotation may be
  * half done): ERR_CONFLICT naming the field and the holder, as the unique constraint did. */
-static int sq_nid_taken(struct store_sqlite *s, const struct vault *v, const char *nid, int64_t self,
-			struct pcmt_err *err)
+static int sq_nid_taken(struct store_sqlite *s, const struct scope *sc, const struct vault *v, const char *nid,
+			int64_t self, struct pcmt_err *err)
 {
 	struct sb b = {0};
 	sqlite3_stmt *q = NULL;
@@ -821,6 +841,10 @@ static int sq_nid_taken(struct store_sqlite *s, const struct vault *v, const cha
 	free(b.p);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_fail(s, rc, err, "checking the national ID");
+	if (found && !unique_visible(s, &ent_persons, sc, found))
+		/* the holder is outside the caller's subtree: say no more than that the value is taken */
+		return err_set(err, ERR_CONFLICT, "national_id", "this national_id is already registered outside your org unit; "
+			       "ask an officer above you");
 	if (found) {
 		err_set(err, ERR_CONFLICT, "national_id", "another persons record already has this national_id (id %lld)",
 			(long long)found);
@@ -858,7 +882,8 @@ static int sq_tokens_put(struct store_sqlite *s, int64_t id, const int64_t *tok,
 
 /* Seals a validated person (rec, modified in place) for row id: national ID not held by another,
  * identifying fields sealed, blind indexes set; then its search tokens. */
-static int sq_person_seal(struct store_sqlite *s, int64_t id, json_t *rec, struct pcmt_err *err)
+static int sq_person_seal(struct store_sqlite *s, const struct scope *sc, int64_t id, json_t *rec,
+			  struct pcmt_err *err)
 {
 	const struct vault *v;
 	const struct vault_key *k;
@@ -868,7 +893,7 @@ static int sq_person_seal(struct store_sqlite *s, int64_t id, json_t *rec, struc
 
 	if (sq_write_key(s, &v, &k, err))
 		return -1;
-	if (nid && sq_nid_taken(s, v, nid, id, err))
+	if (nid && sq_nid_taken(s, sc, v, nid, id, err))
 		return -1;
 	if (vault_seal_person(k, id, rec, tok, &ntok, err))
 		return -1;
@@ -928,7 +953,7 @@ static int sq_insert(struct store *st, const struct entity_def *e, const struct 
 	if (resolve_refs(s, e, sc, rec, err))
 		goto done;
 	/* a person's id is sealed into its ciphertexts, so it is chosen first (inside the write lock) */
-	if (e == &ent_persons && (!(pid = next_person_id(s)) || sq_person_seal(s, pid, rec, err))) {
+	if (e == &ent_persons && (!(pid = next_person_id(s)) || sq_person_seal(s, sc, pid, rec, err))) {
 		if (!pid)
 			sq_fail(s, sqlite3_errcode(s->db), err, "choosing an id");
 		goto done;
@@ -949,7 +974,7 @@ static int sq_insert(struct store *st, const struct entity_def *e, const struct 
 	sqlite3_reset(q);
 	if (src != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-			unique_conflict(s, e, rec, 0, err);
+			unique_conflict(s, e, sc, rec, 0, err);
 		else
 			sq_fail(s, src, err, "inserting");
 		goto done;
@@ -1013,7 +1038,7 @@ static int sq_update(struct store *st, const struct entity_def *e, const struct 
 	row = NULL;
 	if (resolve_refs(s, e, sc, rec, err))
 		goto done;
-	if (e == &ent_persons && sq_person_seal(s, id, rec, err))
+	if (e == &ent_persons && sq_person_seal(s, sc, id, rec, err))
 		goto done;
 	q = s->st[ix][ST_UPDATE];
 	sqlite3_reset(q);
@@ -1031,7 +1056,7 @@ static int sq_update(struct store *st, const struct entity_def *e, const struct 
 	sqlite3_reset(q);
 	if (src != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-			unique_conflict(s, e, rec, id, err);
+			unique_conflict(s, e, sc, rec, id, err);
 		else
 			sq_fail(s, src, err, "updating");
 		goto done;
