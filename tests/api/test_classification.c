@@ -153,6 +153,20 @@ static void test_types(void **state)
 	/* every row read is listed with its source */
 	assert_true(json_array_size(json_object_get(r.json, "rules")) >= 20);
 	tl_resp_free(&r);
+
+	/* small cells (suppress=1, and always for viewers): Keng Du's 4 persons are "<5" and their
+	 * share of the population, which would give them back, null; the types stay */
+	r = api_get(f, "/api/v1/classification?year=2025&orgunit=40&suppress=1", 200);
+	c = commune(r.json, "16822");
+	assert_string_equal(jstr(c, "type"), "III");
+	x = criterion(c, "I", "users_addicts_pct");
+	assert_string_equal(jstr(json_object_get(x, "values"), "persons"), "<5");
+	assert_true(json_is_null(json_object_get(json_object_get(x, "values"), "percent")));
+	assert_string_equal(jstr(x, "status"), "not_met");
+	tl_resp_free(&r);
+	r = api_get(f, "/api/v1/classification?year=2025&orgunit=40&suppress=yes", 422);
+	assert_string_equal(tl_err_field(&r), "suppress");
+	tl_resp_free(&r);
 }
 
 /* 2,999 plants on 749 m2, then one more plant on one more square metre: type I at once. */

@@ -82,16 +82,21 @@ unqual=$(q "$db" "SELECT count(*) FROM determination d JOIN facility f ON f.id =
 [ "$unqual" -eq 0 ] || fail "$unqual determinations at facilities not qualified on that date"
 male=$(q "$db" "SELECT 100 * sum(sex = 'male') / count(*) FROM person")
 [ "$male" -ge 85 ] && [ "$male" -le 97 ] || fail "about 92% of persons should be men, $male% are"
-# names are sealed in the file: read them through the API (pcmt serve opens them with the key file)
-"$PCMT" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
+# names are sealed in the file: read them through the API (pcmt serve opens them with the key file),
+# as an API client: an admin with a bearer token
+# on a copy: a.db must stay as the demo made it (compared below)
+sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+cp "$db" "$tmp/n.db"
+"$PCMT" user add api --role admin --api-only --db "$tmp/n.db" >/dev/null 2>&1 || fail "cannot add the api user"
+printf 'header = "Authorization: Bearer %s"\n' "$("$PCMT" user token api --db "$tmp/n.db")" >"$tmp/curlrc"
+"$PCMT" serve --db "$tmp/n.db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
 srv=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
 [ -s "$tmp/port" ] || fail "serve did not start: $(cat "$tmp/serve.log")"
 base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
-curl -sf "$base/persons?limit=1000" >"$tmp/persons.json" || fail "GET persons failed"
-curl -sf "$base/persons?limit=1000&residence_ou=16837" >"$tmp/namcan.json" || true
+curl -sf -K "$tmp/curlrc" "$base/persons?limit=1000" >"$tmp/persons.json" || fail "GET persons failed"
 ky_son=$(for c in $(q "$db" "SELECT c.id FROM org_unit c JOIN org_unit d ON d.id = c.parent_id WHERE d.code = '417'"); do
-	curl -sf "$base/persons?limit=1000&residence_ou=$c"; done)
+	curl -sf -K "$tmp/curlrc" "$base/persons?limit=1000&residence_ou=$c"; done)
 kill "$srv"
 wait "$srv" 2>/dev/null || true
 grep -q '"full_name": *"Nguyễn ' "$tmp/persons.json" || fail "no Nguyễn among the persons"
