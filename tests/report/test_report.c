@@ -708,6 +708,12 @@ static void test_roles_scope_audit(void **state)
 	assert_null(strstr(r.body, "Lô Văn"));
 	tl_resp_free(&r);
 
+	/* a viewer sees small cells suppressed in a commune's report too: Keng Du's 2 addicts */
+	assert_int_equal(tl_http_as(&f->srv, viewer, "GET", "/api/v1/reports?plan=" PLAN_Q "&period=" PERIOD "&orgunit=16822&format=csv", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\r\n16822,Xã Keng Đu,1,0,0,0,1,1,<5,"));
+	tl_resp_free(&r);
+
 	/* a district officer naming no unit gets Ky Son's report; the province is outside the scope */
 	assert_int_equal(tl_http_as(&f->srv, officer, "GET", "/api/v1/reports?plan=" PLAN_Q "&period=" PERIOD "&format=csv", NULL, &r), 0);
 	assert_int_equal(r.status, 200);
@@ -739,7 +745,7 @@ static void test_roles_scope_audit(void **state)
 	found = 0;
 	json_array_foreach(json_object_get(r.json, "items"), i, it)
 		found += !strcmp(json_string_value(json_object_get(it, "username")), "rp-viewer");
-	assert_int_equal(found, 1);
+	assert_int_equal(found, 2); /* the viewer's two exports */
 	tl_resp_free(&r);
 }
 
