@@ -244,9 +244,29 @@ static int persons_under(struct store *s, int64_t district, int n, int64_t *ids,
 	for (q.offset = 0; got < n; q.offset += q.limit) {
 		if (s->ops->list(s, &ent_persons, &q, &items, &total, err))
 			return -1;
-		json_array_foreach(items, i, it)
-			if (got < n)
-				ids[got++] = json_integer_value(json_object_get(it, "id"));
+		json_array_foreach(items, i, it) {
+			int64_t id = json_integer_value(json_object_get(it, "id"));
+			struct store_query dq;
+			json_t *pv = json_integer(id), *d = NULL;
+			int64_t dn = 0;
+
+			/* only persons who are nobody's patient yet: the clinic's doses must be theirs alone */
+			memset(&dq, 0, sizeof(dq));
+			dq.eq[0].field = "person_id";
+			dq.eq[0].value = pv;
+			dq.neq = 1;
+			dq.as_of = DATE_NONE;
+			dq.limit = 1;
+			if (s->ops->list(s, &ent_ost_doses, &dq, &d, &dn, err)) {
+				json_decref(pv);
+				json_decref(items);
+				return -1;
+			}
+			json_decref(d);
+			json_decref(pv);
+			if (got < n && dn == 0)
+				ids[got++] = id;
+		}
 		if (json_array_size(items) < (size_t)q.limit) {
 			json_decref(items);
 			break;

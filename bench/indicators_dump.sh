@@ -41,6 +41,14 @@ cleanup() {
 trap cleanup EXIT
 
 mapfile -t plans < <("$pcmt" plans list --db "$db" --format csv | tail -n +2 | cut -d, -f1 | tr -d '"')
+# the API needs a user (docs/security.md): an API-only admin "bench", made once per database (a
+# build without users, such as main before it had them, has no `pcmt user` and needs none)
+curlrc=/dev/null
+if "$pcmt" user list --db "$db" >"$tmp/users" 2>/dev/null; then
+	grep -q '^bench ' "$tmp/users" || "$pcmt" user add bench --role admin --api-only --db "$db" >/dev/null
+	printf 'header = "Authorization: Bearer %s"\n' "$("$pcmt" user token bench --expires 1 --db "$db")" >"$tmp/curlrc"
+	curlrc=$tmp/curlrc
+fi
 "$pcmt" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
 srv=$!
 for _ in $(seq 1200); do [ -s "$tmp/port" ] && break; sleep 0.1; done
@@ -57,7 +65,7 @@ for p in "${plans[@]}"; do
 				[ "$ou" != - ] && q="$q&orgunit=$ou"
 				[ "$per" != - ] && q="$q&period=$per"
 				f="$out/$(printf '%s' "$p" | tr '/' '_')_${ou}_${d}_${per}.json"
-				code=$(curl -sS -o "$tmp/body" -w '%{http_code}' "$base/indicators?$q")
+				code=$(curl -K "$curlrc" -sS -o "$tmp/body" -w '%{http_code}' "$base/indicators?$q")
 				{ echo "HTTP $code"; jq -S . "$tmp/body"; } >"$f"
 				n=$((n + 1))
 			done

@@ -575,14 +575,69 @@ static int matches(const struct qpat *p, const char *search, const char *sfold)
 	return 1;
 }
 
+/* A row of a list reduced to what the queue orders it by; row is borrowed from the list. */
+struct qrow {
+	int64_t person, id;
+	int32_t day;
+	json_t *row;
+};
+
+static int cmp_qrow(const void *a, const void *b)
+{
+	const struct qrow *x = a, *y = b;
+
+	if (x->person != y->person)
+		return x->person < y->person ? -1 : 1;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* rows as qrows sorted by person, then day (datekey), then id. */
+static struct qrow *by_person(json_t *rows, const char *datekey, struct pcmt_err *err)
+{
+	size_t n = json_array_size(rows), i;
+	struct qrow *v = calloc(n + 1, sizeof(*v));
+	json_t *r;
+
+	if (!v) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	json_array_foreach(rows, i, r)
+		v[i] = (struct qrow){jint(r, "person_id"), jint(r, "id"), jdate(r, datekey), r};
+	qsort(v, n, sizeof(*v), cmp_qrow);
+	return v;
+}
+
+/* The patient's last dose before `before`, no earlier than `since` (DATE_NONE when none). */
+static int last_dose_before(const struct ost_env *env, int64_t person, int32_t since, int32_t before, int32_t *out,
+			    struct pcmt_err *err)
+{
+	struct store_query q = {0};
+	json_t *pv = json_integer(person), *row = NULL;
+	int rc;
+
+	q_eq(&q, "person_id", pv);
+	q_rng(&q, "dose_date", since, before - 1);
+	rc = list_last(env, &ent_ost_doses, &q, &row, err);
+	*out = row ? jdate(row, "dose_date") : DATE_NONE;
+	json_decref(row);
+	json_decref(pv);
+	return rc;
+}
+
 int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const char *search, json_t **out,
 	      struct pcmt_err *err)
 {
 	struct store_query q = {0};
 	struct ost_rules r;
-	json_t *fv = NULL, *fac = NULL, *rxrows = NULL, *doses = NULL, *list = NULL, *res = NULL;
+	json_t *fv = NULL, *fac = NULL, *rxrows = NULL, *doses = NULL, *list = NULL, *res = NULL, *sub = NULL;
 	struct qpat *pats = NULL;
-	int npat = 0, lookback, rc = -1, counts[4] = {0}, ndosed = 0;
+	struct qrow *rq = NULL, *dq = NULL;
+	struct ost_rx *rx = NULL;
+	int32_t *days = NULL;
+	int npat = 0, lookback, recent, rc = -1, counts[4] = {0}, ndosed = 0;
 	size_t i = 0, j = 0, nrx, nd;
 	char *sfold = NULL;
 	char d[DATE_BUFSZ];
@@ -590,9 +645,18 @@ int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const c
 	*out = NULL;
 	if (need_ost_point(env, facility, "facility", &fac, err) || rules(env, date, &r, err))
 		goto out;
-	lookback = r.review_days + 1;
+	/* streaks are counted up to the review threshold: 30 means "30 or more", which is all a counter
+	 * needs to know, and it bounds what is read */
+	lookback = r.review_days > 0 ? r.review_days : r.escalation_days;
+	if (lookback < 1)
+		lookback = 1;
 	if (lookback > QUEUE_LOOKBACK_MAX)
 		lookback = QUEUE_LOOKBACK_MAX;
+	/* a week of doses settles the streak of nearly everyone (any dose in it ends the streak); only
+	 * patients without one are asked for their last dose further back, one query each */
+	recent = r.escalation_days + 2 > 7 ? r.escalation_days + 2 : 7;
+	if (recent > lookback)
+		recent = lookback;
 	fv = json_integer(facility);
 	q_eq(&q, "facility_id", fv);
 	q_rng(&q, "valid_to", date - lookback, DATE_NONE);
@@ -601,12 +665,15 @@ int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const c
 		goto out;
 	memset(&q, 0, sizeof(q));
 	q_eq(&q, "home_facility_id", fv);
-	q_rng(&q, "dose_date", date - lookback, date);
+	q_rng(&q, "dose_date", date - recent, date);
 	if (list_all(env, &ent_ost_doses, &q, &doses, err))
 		goto out;
 	nrx = json_array_size(rxrows);
 	nd = json_array_size(doses);
-	if (!(pats = calloc(nrx ? nrx : 1, sizeof(*pats)))) {
+	if (!(rq = by_person(rxrows, "valid_from", err)) || !(dq = by_person(doses, "dose_date", err)))
+		goto out;
+	if (!(pats = calloc(nrx ? nrx : 1, sizeof(*pats))) || !(days = malloc((nd + 2) * sizeof(*days))) ||
+	    !(rx = calloc(nrx ? nrx : 1, sizeof(*rx)))) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
@@ -614,73 +681,75 @@ int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const c
 		err_set(err, ERR_INVALID, "q", "q is not valid UTF-8");
 		goto out;
 	}
-	/* both lists come ordered by person: walk them together, one person at a time */
+	/* both ordered by person: walk them together, one patient at a time */
 	while (i < nrx) {
-		int64_t pid = jint(json_array_get(rxrows, i), "person_id");
+		int64_t pid = rq[i].person;
 		size_t i0 = i, j0;
-		struct ost_rx *rx;
-		int n, ndays = 0;
-		int32_t *days;
+		int n = 0, ndays = 0;
 		const struct ost_rx *now;
-		json_t *sub = json_array();
+		struct ost_rx *tmp;
 
-		while (i < nrx && jint(json_array_get(rxrows, i), "person_id") == pid)
-			json_array_append(sub, json_array_get(rxrows, i++));
-		while (j < nd && jint(json_array_get(doses, j), "person_id") < pid)
-			j++;
-		j0 = j;
-		while (j < nd && jint(json_array_get(doses, j), "person_id") == pid)
-			j++;
-		rx = rx_of(sub, &n, err);
-		days = malloc((j - j0 + 1) * sizeof(*days));
-		if (!rx || !days) {
-			free(rx);
-			free(days);
-			json_decref(sub);
-			if (err->code == ERR_OK)
-				err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		json_decref(sub);
+		if (!(sub = json_array())) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
 			goto out;
 		}
-		if ((now = ost_rx_at(rx, n, date))) {
-			struct qpat *p = &pats[npat];
+		while (i < nrx && rq[i].person == pid)
+			json_array_append(sub, rq[i++].row);
+		while (j < nd && dq[j].person < pid)
+			j++;
+		j0 = j;
+		while (j < nd && dq[j].person == pid)
+			j++;
+		if (!(tmp = rx_of(sub, &n, err)))
+			goto out;
+		memcpy(rx, tmp, (size_t)n * sizeof(*rx));
+		free(tmp);
+		if (!(now = ost_rx_at(rx, n, date)))
+			continue;
+		struct qpat *p = &pats[npat];
 
-			p->person = pid;
-			p->rx = json_array_get(rxrows, i0 + (size_t)(now - rx));
-			p->last_dose = DATE_NONE;
-			for (size_t k = j0; k < j; k++) {
-				json_t *dr = json_array_get(doses, k);
-				int32_t dd = jdate(dr, "dose_date");
+		p->person = pid;
+		p->rx = rq[i0 + (size_t)(now - rx)].row;
+		p->last_dose = DATE_NONE;
+		for (size_t k = j0; k < j; k++) {
+			days[ndays++] = dq[k].day;
+			if (dq[k].day == date)
+				p->dose = dq[k].row;
+			else if (dq[k].day < date)
+				p->last_dose = dq[k].day;
+		}
+		if (p->last_dose == DATE_NONE && recent < lookback &&
+		    ost_missed_streak(days, ndays, rx, n, date, lookback) >= recent) {
+			int32_t ld;
 
-				days[ndays++] = dd;
-				if (dd == date)
-					p->dose = dr;
-				else if (dd < date)
-					p->last_dose = dd;
-			}
-			p->streak = ost_missed_streak(days, ndays, rx, n, date, lookback);
-			p->alert = ost_alert_of(p->streak, &r);
-			if (env->st->ops->get(env->st, &ent_persons, env->sc, pid, &p->person_row, err) == 0) {
-				p->fold = text_fold(jstr(p->person_row, "full_name") ? jstr(p->person_row, "full_name") : "");
-				if (!sfold || matches(p, search, sfold))
-					npat++;
-				else {
-					json_decref(p->person_row);
-					free(p->fold);
-					memset(p, 0, sizeof(*p));
-				}
-			} else if (err->code == ERR_NOT_FOUND) {
-				err_clear(err); /* outside the caller's scope: not theirs to see */
-				memset(p, 0, sizeof(*p));
-			} else {
-				free(rx);
-				free(days);
-				json_decref(sub);
+			if (last_dose_before(env, pid, date - lookback, date - recent, &ld, err))
 				goto out;
+			if (ld != DATE_NONE) {
+				/* days stays sorted: the earlier dose goes first */
+				memmove(days + 1, days, (size_t)ndays * sizeof(*days));
+				days[0] = ld;
+				ndays++;
+				p->last_dose = ld;
 			}
 		}
-		free(rx);
-		free(days);
-		json_decref(sub);
+		p->streak = ost_missed_streak(days, ndays, rx, n, date, lookback);
+		p->alert = ost_alert_of(p->streak, &r);
+		if (env->st->ops->get(env->st, &ent_persons, env->sc, pid, &p->person_row, err) == 0) {
+			p->fold = text_fold(jstr(p->person_row, "full_name") ? jstr(p->person_row, "full_name") : "");
+			if (!sfold || matches(p, search, sfold)) {
+				npat++;
+			} else {
+				json_decref(p->person_row);
+				free(p->fold);
+				memset(p, 0, sizeof(*p));
+			}
+		} else if (err->code == ERR_NOT_FOUND) {
+			err_clear(err); /* outside the caller's scope: not theirs to see */
+			memset(p, 0, sizeof(*p));
+		} else {
+			goto out;
+		}
 	}
 	qsort(pats, (size_t)npat, sizeof(*pats), qpat_cmp);
 	if (!(list = json_array())) {
@@ -734,7 +803,12 @@ out:
 		free(pats[k].fold);
 	}
 	free(pats);
+	free(rq);
+	free(dq);
+	free(rx);
+	free(days);
 	free(sfold);
+	json_decref(sub);
 	json_decref(fv);
 	json_decref(fac);
 	json_decref(rxrows);

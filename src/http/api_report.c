@@ -64,6 +64,7 @@ int api_report(struct http_req *r)
 	if (a.orgunit && http_resolve_ou(r, "orgunit", a.orgunit, &o.ou_id))
 		return -1;
 	o.scope = r->scope;
+	o.aggregates_only = r->user && r->user->role == ROLE_VIEWER;
 	if (rep_build(r->live, r->st, &o, &rep, &err) || rep_render(rep, fmt, &buf, &len, &err)) {
 		rep_free(rep);
 		return http_fail(r, &err);

@@ -982,8 +982,9 @@ int rep_build(struct live *lv, struct store *s, const struct rep_opts *o, struct
 			goto out;
 		}
 	}
-	/* Exports that leave the commune suppress small cells (RULES.md "Small cells"). */
-	r->suppressed = strcmp(root_ou.kind, "commune") != 0;
+	/* Exports that leave the commune, and anything a viewer sees, suppress small cells (RULES.md
+	 * "Small cells"). */
+	r->suppressed = strcmp(root_ou.kind, "commune") != 0 || o->aggregates_only;
 	if (r->suppressed && sup_threshold(live_rules(lv), o->date, &r->threshold, err))
 		goto out;
 

@@ -12,7 +12,8 @@
  * Small cells (RULES.md, domain/suppress.h): a report whose unit lies above commune level leaves
  * the commune, so person counts of 1..t-1 are printed "<t", a second count that would give one
  * away through a total is printed "x", and an indicator value or trend resting on a hidden count is
- * hidden too. A commune's own report is not suppressed.
+ * hidden too. A commune's own report is not suppressed, except for a viewer (RULES.md: aggregates
+ * shown to viewers).
  *
  * Ownership: rep_build returns a report owning every string and cell in one arena; rep_free drops
  * it. Rendered bytes are a malloc'd buffer the caller frees. */
@@ -109,6 +110,8 @@ struct rep_opts {
 	int32_t date;              /* the date asked about (values are final at the period's end) */
 	enum rep_lang lang;
 	const struct scope *scope; /* the caller's scope (persons are never named in a report) */
+	int aggregates_only;       /* the caller sees aggregates only (a viewer): suppress small cells
+				      even in a commune's own report */
 };
 
 /* Builds the report from the engine's answers. Errors: as ind_answer (ERR_INVALID naming "plan",

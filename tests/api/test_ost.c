@@ -273,6 +273,31 @@ static void test_queue(void **state)
 	assert_int_equal(json_integer_value(json_object_get(e, "missed_days")), 5);
 	assert_string_equal(json_string_value(json_object_get(e, "alert")), "escalate");
 	tl_resp_free(&r);
+	/* beyond the week the queue reads at once: a last dose 11 days ago (found by asking further back),
+	 * and a patient who stopped coming in May: review, the streak counted up to the rulebook's 30 */
+	{
+		int64_t d = api_person(f, "Xồng Bá Dế", "male", "1982-01-01", "16837");
+		int64_t td = episode(f, d, "methadone", c.fac, "2025-04-01");
+		int64_t g = api_person(f, "Moong Văn Sơn", "male", "1988-08-08", "16822");
+		int64_t tg2 = episode(f, g, "methadone", c.fac, "2025-04-01");
+
+		rx(f, d, td, c.fac, 70, "maintenance", "2025-06-01", "2025-06-30");
+		june_doses(f, d, 1, 4);
+		rx(f, g, tg2, c.fac, 70, "maintenance", "2025-05-01", "2025-05-30");
+		rx(f, g, tg2, c.fac, 70, "maintenance", "2025-05-31", "2025-06-29");
+		snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)c.fac);
+		r = api_get(f, path, 200);
+		e = entry(r.json, d);
+		assert_int_equal(json_integer_value(json_object_get(e, "missed_days")), 10);
+		assert_string_equal(json_string_value(json_object_get(e, "last_dose")), "2025-06-04");
+		assert_string_equal(json_string_value(json_object_get(e, "alert")), "escalate");
+		e = entry(r.json, g);
+		assert_int_equal(json_integer_value(json_object_get(e, "missed_days")), 30);
+		assert_true(json_is_null(json_object_get(e, "last_dose")));
+		assert_string_equal(json_string_value(json_object_get(e, "alert")), "review");
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "summary"), "review")), 1);
+		tl_resp_free(&r);
+	}
 	/* search without accents, by id */
 	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld&q=vu%%20my", (long long)c.fac);
 	r = api_get(f, path, 200);

@@ -679,6 +679,76 @@ static void test_refused(void **state)
 	api_refused(f, "POST", "/api/v1/reports", "{}", 405, "method_not_allowed", NULL);
 }
 
+/* ---- who may export, and the export in the audit log ------------------------------------------ */
+
+static void test_roles_scope_audit(void **state)
+{
+	struct api_fx *f = *state;
+	char viewer[64], officer[64], hv[256];
+	struct tl_resp r;
+	json_t *it;
+	size_t i;
+	int found = 0;
+
+	tl_user(&f->srv, "rp-viewer", "viewer", "40", NULL, viewer);
+	tl_user(&f->srv, "rp-kyson", "district", "417", NULL, officer);
+
+	/* nobody: 401 */
+	assert_int_equal(tl_http_as(&f->srv, NULL, "GET", "/api/v1/reports?plan=" PLAN_Q "&format=csv", NULL, &r), 0);
+	assert_int_equal(r.status, 401);
+	tl_resp_free(&r);
+
+	/* a viewer sees aggregates: the province's report, suppressed, with no name of a person */
+	assert_int_equal(tl_http_as(&f->srv, viewer, "GET", "/api/v1/reports?plan=" PLAN_Q "&period=" PERIOD "&format=csv", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(tl_resp_header(&r, "Content-Type", hv, sizeof(hv)), "text/csv; charset=utf-8");
+	assert_non_null(strstr(r.body, "Đơn vị báo cáo,Tỉnh Nghệ An (40)"));
+	assert_non_null(strstr(r.body, "<5"));
+	assert_null(strstr(r.body, "Vi Văn Tám"));
+	assert_null(strstr(r.body, "Lô Văn"));
+	tl_resp_free(&r);
+
+	/* a viewer sees small cells suppressed in a commune's report too: Keng Du's 2 addicts */
+	assert_int_equal(tl_http_as(&f->srv, viewer, "GET", "/api/v1/reports?plan=" PLAN_Q "&period=" PERIOD "&orgunit=16822&format=csv", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\r\n16822,Xã Keng Đu,1,0,0,0,1,1,<5,"));
+	tl_resp_free(&r);
+
+	/* a district officer naming no unit gets Ky Son's report; the province is outside the scope */
+	assert_int_equal(tl_http_as(&f->srv, officer, "GET", "/api/v1/reports?plan=" PLAN_Q "&period=" PERIOD "&format=csv", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "Đơn vị báo cáo,Huyện Kỳ Sơn (417)"));
+	assert_string_equal(tl_resp_header(&r, "Content-Disposition", hv, sizeof(hv)),
+			    "attachment; filename=\"bao-cao-T-1-KH-UBND-2025-417.csv\"");
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, officer, "GET", "/api/v1/reports?plan=" PLAN_Q "&period=" PERIOD "&orgunit=40&format=csv", NULL, &r), 0);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(tl_err_field(&r), "orgunit");
+	tl_resp_free(&r);
+
+	/* every export is in the audit log, with who asked for what (entries are written within 100 ms) */
+	for (int tries = 0; tries < 50 && !found; tries++) {
+		usleep(100 * 1000);
+		r = api_get(f, "/api/v1/audit?action=export&limit=100", 200);
+		json_array_foreach(json_object_get(r.json, "items"), i, it) {
+			const char *u = json_string_value(json_object_get(it, "username"));
+			const char *d = json_string_value(json_object_get(it, "detail"));
+
+			if (u && d && !strcmp(u, "rp-kyson") && strstr(d, "orgunit=40") && strstr(d, "format=csv"))
+				found = 1;
+		}
+		tl_resp_free(&r);
+	}
+	if (!found)
+		fail_msg("the district officer's refused export is not in the audit log");
+	r = api_get(f, "/api/v1/audit?action=export&limit=100", 200);
+	found = 0;
+	json_array_foreach(json_object_get(r.json, "items"), i, it)
+		found += !strcmp(json_string_value(json_object_get(it, "username")), "rp-viewer");
+	assert_int_equal(found, 2); /* the viewer's two exports */
+	tl_resp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_pdf),
 		cmocka_unit_test(test_csv_and_english),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_roles_scope_audit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, api_teardown);
