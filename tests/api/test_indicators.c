@@ -173,6 +173,32 @@ static void test_values_and_status(void **state)
 	tl_resp_free(&r);
 }
 
+/* suppress=1 (always for viewers): the counts behind the values are small cells, "<5"; a unit's
+ * value and progress, which would give them back, null; statuses and zeros stay. */
+static void test_small_cells(void **state)
+{
+	struct api_fx *f = *state;
+	struct tl_resp r;
+	json_t *t, *u;
+
+	load(f);
+	r = ask(f, "&suppress=1");
+	t = target(&r, "services_reach_pct");
+	u = unit(t, "40");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(u, "measures"), "addicts_reached_services")), "<5");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(u, "measures"), "addicts_managed")), "<5");
+	assert_true(json_is_null(json_object_get(u, "value")));
+	assert_true(json_is_null(json_object_get(u, "progress")));
+	assert_true(json_is_null(json_object_get(t, "result")));
+	assert_string_equal(status(u), "on_track");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(unit(t, "417"), "measures"), "addicts_managed")), "<5");
+	assert_true(measure(unit(t, "415"), "addicts_managed") == 0);
+	assert_null(strstr(r.body, "\"addicts_managed\":2"));
+	tl_resp_free(&r);
+	r = api_get(f, "/api/v1/indicators?plan=T-1/KH&suppress=2", 422);
+	tl_resp_free(&r);
+}
+
 /* A write shows in the very next answer: no nightly job, no cache to expire. */
 static void test_real_time(void **state)
 {
@@ -358,6 +384,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_values_and_status, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_small_cells, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_real_time, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_periods_and_drill_down, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_measures, api_setup, api_teardown),
