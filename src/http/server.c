@@ -876,6 +876,12 @@ static int pool_open(struct pool *p, const char *url, int n, int *from, int *to,
 	return 0;
 }
 
+static int count_row(void *cls, int ncols, const char *const *v)
+{
+	*(int64_t *)cls = v[0] ? strtoll(v[0], NULL, 10) : 0;
+	return 0;
+}
+
 /* A PEM file's contents (certificate or key, at most 1 MiB), NUL-terminated, for libmicrohttpd. */
 static char *read_pem(const char *path, struct pcmt_err *err)
 {
@@ -953,6 +959,17 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 		goto fail_pool;
 	if (!(srv->live = live_open(srv->pool.all[0], err)))
 		goto fail_pool;
+	{
+		/* a fresh database: say why every call will be 401 */
+		int64_t users = -1;
+		struct pcmt_err e2;
+
+		err_clear(&e2);
+		if (srv->pool.all[0]->ops->sql(srv->pool.all[0], "SELECT count(*) FROM app_user", 0, NULL, count_row, &users,
+					       NULL, &e2) == 0 && users == 0)
+			fprintf(stderr, "pcmt serve: the database has no users yet, so every API call will answer 401: add "
+				"one with pcmt user add NAME --role admin (docs/security.md)\n");
+	}
 	if (!(srv->throttle = throttle_new())) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto fail_pool;
