@@ -180,6 +180,20 @@ struct run {
 	long last_progress;
 };
 
+/* Drops a UTF-8 sequence that snprintf cut in two at the end of s (messages are JSON strings). */
+static void utf8_cut(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+
+	while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return;
+	need = (unsigned char)s[i - 1] >= 0xf0 ? 4 : (unsigned char)s[i - 1] >= 0xe0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 static int row_error(struct run *r, long row, const char *field, const char *msg)
 {
 	struct imp_result *res = r->res;
@@ -203,9 +217,16 @@ static int row_error(struct run *r, long row, const char *field, const char *msg
 	for (int f = 0; field && r->have_map && f < r->e->nfields; f++) {
 		const char *h = imp_map_label(&r->map, f);
 
-		if (!strcmp(r->e->fields[f].name, field) && strcmp(h, field))
-			snprintf(x->field, sizeof(x->field), "%.40s (%.20s)", h, field);
+		if (!strcmp(r->e->fields[f].name, field) && strcmp(h, field)) {
+			char hh[41];
+
+			snprintf(hh, sizeof(hh), "%s", h);
+			utf8_cut(hh);
+			snprintf(x->field, sizeof(x->field), "%s (%.20s)", hh, field);
+		}
 	}
+	utf8_cut(x->field);
+	utf8_cut(x->message);
 	snprintf(x->message, sizeof(x->message), "%s", msg);
 	return 0;
 }
