@@ -232,6 +232,8 @@ int csv_parse(const char *buf, size_t n, const struct imp_limits *lim, imp_row_f
 			cells[i].s = (refs[i].scratch ? scratch : buf) + refs[i].off;
 			cells[i].n = refs[i].n;
 			cells[i].flags = 0;
+			cells[i].formula = NULL;
+			cells[i].formula_n = 0;
 		}
 		if (row > 1 && ++data_rows > lim->rows_max) {
 			where->row = row;

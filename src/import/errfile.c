@@ -166,7 +166,28 @@ static int xlsx_row(void *cls, long row, const struct imp_cell *cells, int n, si
 			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		memcpy(t, cells[i].s, cells[i].n);
 		t[cells[i].n] = '\0';
-		if (cells[i].flags & IMP_CELL_DATE) {
+		if ((cells[i].flags & IMP_CELL_FORMULA) && cells[i].formula_n) {
+			/* the formula as it was, so that the user sees what the error is about */
+			char *fm = malloc(cells[i].formula_n + 2);
+
+			if (!fm) {
+				free(t);
+				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			}
+			fm[0] = '=';
+			memcpy(fm + 1, cells[i].formula, cells[i].formula_n);
+			fm[cells[i].formula_n + 1] = '\0';
+			int32_t d;
+
+			if ((cells[i].flags & IMP_CELL_DATE) && !date_parse(t, &d))
+				worksheet_write_formula_num(x->ws, x->xrow, (lxw_col_t)i, fm, x->date_fmt,
+							    (double)(d - date_from_ymd(1899, 12, 30)));
+			else if (cells[i].flags & IMP_CELL_NUMBER)
+				worksheet_write_formula_num(x->ws, x->xrow, (lxw_col_t)i, fm, NULL, strtod(t, NULL));
+			else
+				worksheet_write_formula_str(x->ws, x->xrow, (lxw_col_t)i, fm, NULL, t);
+			free(fm);
+		} else if (cells[i].flags & IMP_CELL_DATE) {
 			int32_t d;
 			int y, m, dd;
 

@@ -29,6 +29,8 @@ struct imp_cell {
 	const char *s; /* not NUL-terminated */
 	size_t n;
 	unsigned flags;
+	const char *formula; /* xlsx: the formula's text without '=', when given (else NULL) */
+	size_t formula_n;
 };
 
 struct imp_limits {

@@ -367,6 +367,7 @@ static void XMLCALL st_end(void *ud, const XML_Char *name)
 struct cellpos {
 	size_t off, n;
 	unsigned flags;
+	size_t foff, fn; /* the formula's text in rowtxt */
 };
 
 struct shx {
@@ -383,6 +384,8 @@ struct shx {
 	int style;
 	unsigned flags;
 	int collecting;    /* inside <v> or an inline string's <t> */
+	int in_f;          /* inside <f> */
+	struct sbuf ftxt;  /* the current cell's formula */
 	int in_is;
 	struct sbuf val;   /* the current cell's raw text */
 	struct sbuf rowtxt; /* the row's cells' text */
@@ -432,6 +435,7 @@ static void XMLCALL sh_start(void *ud, const XML_Char *name, const XML_Char **a)
 		s->style = (v = attr(a, "s")) ? atoi(v) : 0;
 		s->flags = 0;
 		s->val.n = 0;
+		s->ftxt.n = 0;
 		if (s->col >= s->b->lim->cols_max) {
 			s->where->row = s->row;
 			s->where->col = s->col + 1;
@@ -439,6 +443,7 @@ static void XMLCALL sh_start(void *ud, const XML_Char *name, const XML_Char **a)
 		}
 	} else if (!strcmp(n, "f")) {
 		s->flags |= IMP_CELL_FORMULA;
+		s->in_f = 1;
 	} else if (!strcmp(n, "v")) {
 		s->collecting = 1;
 	} else if (!strcmp(n, "is")) {
@@ -454,6 +459,8 @@ static void XMLCALL sh_text(void *ud, const XML_Char *t, int len)
 {
 	struct shx *s = ud;
 
+	if (s->in_f && s->ftxt.n + (size_t)len <= 8192 && sb_put(&s->ftxt, t, (size_t)len))
+		stop(&s->x, ERR_INTERNAL, "out of memory");
 	if (!s->collecting)
 		return;
 	if (s->val.n + (size_t)len > s->b->lim->cell_max) {
@@ -536,12 +543,17 @@ static void cell_end(struct shx *s)
 		s->cells[s->ncells].off = 0;
 		s->cells[s->ncells].n = 0;
 		s->cells[s->ncells].flags = 0;
+		s->cells[s->ncells].fn = 0;
 		s->ncells++;
 	}
 	s->cells[s->col].off = s->rowtxt.n;
 	s->cells[s->col].n = n;
 	s->cells[s->col].flags = flags;
 	if (sb_put(&s->rowtxt, txt, n))
+		stop(&s->x, ERR_INTERNAL, "out of memory");
+	s->cells[s->col].foff = s->rowtxt.n;
+	s->cells[s->col].fn = s->ftxt.n;
+	if (s->ftxt.n && sb_put(&s->rowtxt, s->ftxt.p, s->ftxt.n))
 		stop(&s->x, ERR_INTERNAL, "out of memory");
 }
 
@@ -550,7 +562,9 @@ static void XMLCALL sh_end(void *ud, const XML_Char *name)
 	struct shx *s = ud;
 	const char *n = local(name);
 
-	if (!strcmp(n, "v") || !strcmp(n, "t")) {
+	if (!strcmp(n, "f")) {
+		s->in_f = 0;
+	} else if (!strcmp(n, "v") || !strcmp(n, "t")) {
 		s->collecting = 0;
 	} else if (!strcmp(n, "is")) {
 		s->in_is = 0;
@@ -573,6 +587,8 @@ static void XMLCALL sh_end(void *ud, const XML_Char *name)
 			oc[i].s = s->rowtxt.p ? s->rowtxt.p + s->cells[i].off : "";
 			oc[i].n = s->cells[i].n;
 			oc[i].flags = s->cells[i].flags;
+			oc[i].formula = s->cells[i].fn ? s->rowtxt.p + s->cells[i].foff : NULL;
+			oc[i].formula_n = s->cells[i].fn;
 		}
 		if (s->data_rows++ > s->b->lim->rows_max) {
 			s->where->row = s->row;
@@ -675,6 +691,7 @@ int xlsx_parse(const void *buf, size_t n, const struct imp_limits *lim, imp_row_
 out:
 	free(part);
 	free(sh.val.p);
+	free(sh.ftxt.p);
 	free(sh.rowtxt.p);
 	free(sh.cells);
 	free(sh.out);

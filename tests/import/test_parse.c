@@ -359,7 +359,7 @@ static void xlsx_malformed(void **state)
 
 static struct imp_cell C(const char *s)
 {
-	struct imp_cell c = {s, strlen(s), 0};
+	struct imp_cell c = {s, strlen(s), 0, NULL, 0};
 
 	return c;
 }
