@@ -161,6 +161,7 @@ struct run {
 	const struct imp_opts *o;
 	const struct entity_def *e;
 	struct imp_result *res;
+	size_t ecap;       /* res->errs allocated */
 	struct imp_map map;
 	int have_map;
 	int uniq;          /* index of e's F_UNIQUE field, or -1 */
@@ -201,13 +202,14 @@ static int row_error(struct run *r, long row, const char *field, const char *msg
 	res->failed++;
 	if (res->nerrs >= ERRS_MAX)
 		return 0;
-	if (!(res->nerrs & (res->nerrs + 1)) || !res->errs) { /* grow at powers of two */
-		size_t cap = res->nerrs ? (res->nerrs + 1) * 2 : 16;
+	if (res->nerrs == r->ecap) {
+		size_t cap = r->ecap ? r->ecap * 2 : 16;
 		struct imp_rowerr *ne = realloc(res->errs, cap * sizeof(*ne));
 
 		if (!ne)
 			return -1;
 		res->errs = ne;
+		r->ecap = cap;
 	}
 	struct imp_rowerr *x = &res->errs[res->nerrs++];
 
@@ -725,7 +727,8 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	}
 	if (o->progress)
 		o->progress(o->progress_cls, n, n, res->rows);
-	qsort(res->errs, res->nerrs, sizeof(*res->errs), cmp_err);
+	if (res->nerrs)
+		qsort(res->errs, res->nerrs, sizeof(*res->errs), cmp_err);
 	rc = 0;
 out:
 	if (rc && where.row && where.col > 0 && r.have_map && where.col <= r.map.ncols && r.map.header[where.col - 1][0] &&

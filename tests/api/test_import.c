@@ -89,7 +89,8 @@ static void refused(void **state)
 	static const char pk[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00garbage";
 	const char *const big[] = {"Content-Type: text/csv", "Content-Length: 67108865", NULL};
 
-	api_refused_ex(f, "POST", "/api/v1/imports", csv_type, persons_csv, 10, 400, "bad_request", "kind");
+	r = api_refused_ex(f, "POST", "/api/v1/imports", csv_type, persons_csv, 10, 400, "bad_request", "kind");
+	tl_resp_free(&r);
 	r = api_refused_ex(f, "POST", "/api/v1/imports?kind=shoes", csv_type, persons_csv, 10, 400, "bad_request", "kind");
 	tl_resp_free(&r);
 	r = api_refused_ex(f, "POST", "/api/v1/imports?kind=persons", csv_type, "", 0, 400, "bad_request", NULL);
