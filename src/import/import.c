@@ -167,6 +167,8 @@ struct run {
 	int uniq;          /* index of e's F_UNIQUE field, or -1 */
 	int bulk;          /* the store is in bulk mode */
 	int keys[64], nkeys; /* e's non-derived fields: an identical row matches on all of them */
+	int pfield;        /* e's reference to persons, or -1 */
+	struct kmap has_rows; /* person id -> 1 if e had rows of theirs before this import */
 	struct kmap persons, facilities, refs;
 	struct kmap ous;   /* org-unit code -> index into ou_tab */
 	struct ou_slot *ou_tab;
@@ -502,9 +504,26 @@ static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 			return 0;
 		}
 	} else {
-		if (r->s->ops->find(r->s, e, r->o->scope, rec, r->keys, r->nkeys, &id, &n, err))
+		int64_t had = 1;
+
+		/* a person with no rows of e before this import has none to match (rows of this file are
+		 * in r->seen): one lookup per person instead of one per row */
+		if (r->pfield >= 0) {
+			char key[24];
+
+			snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(rec, e->fields[r->pfield].name)));
+			if (!kmap_get(&r->has_rows, key, &had)) {
+				fields[0] = r->pfield;
+				if (r->s->ops->find(r->s, e, r->o->scope, rec, fields, 1, &id, &n, err))
+					return -1;
+				had = n > 0;
+				if (kmap_put(&r->has_rows, key, had))
+					return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			}
+		}
+		if (had && r->s->ops->find(r->s, e, r->o->scope, rec, r->keys, r->nkeys, &id, &n, err))
 			return -1;
-		if (n) {
+		if (had && n) {
 			r->res->skipped++;
 			return 0;
 		}
@@ -673,9 +692,13 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	r.e = e;
 	r.res = res;
 	r.uniq = -1;
+	r.pfield = -1;
 	for (int f = 0; f < e->nfields; f++) {
 		if (e->fields[f].flags & F_DERIVED)
 			continue;
+		if (e->fields[f].type == FT_REF && !strcmp(e->fields[f].ref, "persons") && r.pfield < 0 &&
+		    (e->fields[f].flags & F_REQUIRED))
+			r.pfield = f;
 		r.keys[r.nkeys++] = f;
 		if ((e->fields[f].flags & F_UNIQUE) && r.uniq < 0)
 			r.uniq = f;
@@ -760,6 +783,7 @@ out:
 	kmap_free(&r.persons);
 	kmap_free(&r.facilities);
 	kmap_free(&r.refs);
+	kmap_free(&r.has_rows);
 	kmap_free(&r.ous);
 	imp_map_free(&r.map);
 	return rc;
