@@ -651,6 +651,21 @@ static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size
 			goto out;
 		}
 		json_object_set_new(rec, fd->name, json_integer(ou.id));
+		/* the unit that scopes the row (persons' residence) must lie in the importer's subtree: checked
+		 * here, before any write, because a refused insert must leave nothing behind in the file's
+		 * one transaction */
+		if (r->o->scope && r->o->scope->ou_id && (e->flags & E_PERSONAL) && e->ou_expr && !strncmp(e->ou_expr, "t.", 2) &&
+		    !strcmp(e->ou_expr + 2, fd->name)) {
+			int yes = 0;
+
+			if (r->s->ops->ou_within(r->s, ou.id, r->o->scope->ou_id, &yes, err))
+				goto out;
+			if (!yes) {
+				snprintf(msg, sizeof(msg), "%s: %s (%.80s) lies outside your org unit", fd->name, ou.code, ou.name);
+				rc = row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
+				goto out;
+			}
+		}
 	}
 	rc = take(r, row, rec, err);
 out:

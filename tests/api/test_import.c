@@ -5,6 +5,8 @@
  * with the error shape and nothing written. */
 #include "apitest.h"
 
+#include <unistd.h>
+
 static const char persons_csv[] =
 	"H\xe1\xbb\x8d v\xc3\xa0 t\xc3\xaan;Gi\xe1\xbb\x9bi t\xc3\xadnh;Ng\xc3\xa0y sinh;N\xc6\xa1i c\xc6\xb0 tr\xc3\xba (x\xc3\xa3/ph\xc6\xb0\xe1\xbb\x9dng);S\xe1\xbb\x91 \xc4\x91\xe1\xbb\x8bnh danh/CCCD\n"
 	"Nguy\xe1\xbb\x85n V\xc4\x83n A;Nam;01/02/1990;16837;040090001234\n"
@@ -114,11 +116,69 @@ static void refused(void **state)
 	tl_resp_free(&r);
 }
 
+/* Who may import what: the entity's write roles; a district officer only inside the district; an
+ * import is in the audit log with its counts. */
+static void roles_and_scope(void **state)
+{
+	struct api_fx *f = *state;
+	struct tl_resp r;
+	char viewer[64], health[64], qp[64], hdr[100];
+	const char *h[3] = {"Content-Type: text/csv", hdr, NULL};
+	static const char tests_csv[] = "national_id,test_date,kind,result\n040090001234,2025-06-01,periodic,negative\n";
+	static const char qp_csv[] = "full_name,sex,residence_ou\nX,male,16837\nY,male,16756\n";
+
+	r = post(f, "/api/v1/imports?kind=persons&partial=1", persons_csv, sizeof(persons_csv) - 1);
+	assert_int_equal(r.status, 200);
+	tl_resp_free(&r);
+	tl_user(&f->srv, "v1", "viewer", "40", NULL, viewer);
+	tl_user(&f->srv, "h1", "health", "417", NULL, health);
+	tl_user(&f->srv, "qp", "district", "415", NULL, qp);
+
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", viewer);
+	r = api_refused_ex(f, "POST", "/api/v1/imports?kind=tests", h, tests_csv, sizeof(tests_csv) - 1, 403, "forbidden", NULL);
+	tl_resp_free(&r);
+	/* health workers write tests, not persons */
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", health);
+	r = api_refused_ex(f, "POST", "/api/v1/imports?kind=persons", h, qp_csv, sizeof(qp_csv) - 1, 403, "forbidden", "kind");
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_ex(&f->srv, "POST", "/api/v1/imports?kind=tests", h, tests_csv, sizeof(tests_csv) - 1, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "inserted")), 1);
+	tl_resp_free(&r);
+	/* Que Phong's officer: a person in Ky Son is out of reach, one in Que Phong is written */
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", qp);
+	r = api_refused_ex(f, "POST", "/api/v1/imports?kind=persons", h, qp_csv, sizeof(qp_csv) - 1, 422, "invalid", NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r.json, "errors"), 0), "row")), 2);
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_ex(&f->srv, "POST", "/api/v1/imports?kind=persons&partial=1", h, qp_csv, sizeof(qp_csv) - 1, &r), 0);
+	if (r.status != 200 || json_integer_value(json_object_get(r.json, "inserted")) != 1)
+		fail_msg("partial import as Que Phong: %ld %s", r.status, r.body);
+	tl_resp_free(&r);
+	r = api_get(f, "/api/v1/persons?limit=100", 200);
+	if (json_integer_value(json_object_get(r.json, "total")) != 3)
+		fail_msg("persons: %s", r.body);
+	tl_resp_free(&r);
+	/* the audit log has the imports (its writer thread appends within about 100 ms) */
+	for (int i = 0;; i++) {
+		r = api_get(f, "/api/v1/audit?action=import", 200);
+		if (strstr(r.body, "\"kind=tests") || strstr(r.body, "inserted=1"))
+			break;
+		if (i == 50)
+			fail_msg("no import in the audit log: %s", r.body);
+		tl_resp_free(&r);
+		usleep(100000);
+	}
+	if (!strstr(r.body, "inserted=1"))
+		fail_msg("audit: %s", r.body);
+	tl_resp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(upload, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(refused, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(roles_and_scope, api_setup, api_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
