@@ -24,6 +24,20 @@ static int flag(struct http_req *r, const char *name, int *out)
 	return 0;
 }
 
+/* The import's audit entry, in its transaction. */
+static int audit_in_tx(void *cls, const struct imp_result *res, struct pcmt_err *err)
+{
+	struct http_req *r = cls;
+	char detail[200];
+
+	snprintf(detail, sizeof(detail), "kind=%s&rows=%ld&inserted=%ld&updated=%ld&skipped=%ld&failed=%ld",
+		 http_query(r, "kind"), res->rows, res->inserted, res->updated, res->skipped, res->failed);
+	if (http_audit_tx(r, "import", http_query(r, "kind"), detail, err))
+		return -1;
+	r->audit = -1; /* written: the dispatcher must not log it again */
+	return 0;
+}
+
 int api_import(struct http_req *r)
 {
 	const char *kind = http_query(r, "kind"), *fmt = http_query(r, "format"), *errs = http_query(r, "errors");
@@ -62,11 +76,15 @@ int api_import(struct http_req *r)
 	o.scope = r->scope;
 	o.ctx = r->ctx;
 	imp_limits_default(&o.lim);
+	o.before_commit = audit_in_tx;
+	o.commit_cls = r;
 	err_clear(&err);
-	if (imp_run(r->st, &o, r->upload, r->upload_len, &res, &err))
+	if (imp_run(r->st, &o, r->upload, r->upload_len, &res, &err)) {
+		r->audit = 0; /* nothing was written: the dispatcher logs the refusal */
 		return http_fail(r, &err);
+	}
 	status = res.failed && !o.partial ? 422 : 200;
-	/* the audit entry (the dispatcher writes it, action "import"): what the file did */
+	/* refused imports (nothing written) are audited by the dispatcher, action "import" */
 	snprintf(r->audit_detail, sizeof(r->audit_detail), "rows=%ld&inserted=%ld&updated=%ld&skipped=%ld&failed=%ld&written=%d",
 		 res.rows, res.inserted, res.updated, res.skipped, res.failed, res.written);
 	if (res.failed && errs && !strcmp(errs, "file")) {

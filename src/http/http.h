@@ -124,6 +124,11 @@ int http_may(const struct http_req *r, const struct entity_def *e, int write);
 
 /* The server's login throttle and audit queue (server.c). */
 struct throttle *http_throttle(struct http_server *srv);
+/* Appends an audit entry (outcome "ok") for the request's caller through r->st, inside the
+ * transaction the handler has open, so that the entry commits with the write or not at all
+ * (imports: their own one transaction). The handler then sets r->audit = -1. */
+int http_audit_tx(struct http_req *r, const char *action, const char *entity, const char *detail,
+		  struct pcmt_err *err);
 /* Queues an audit entry for the request's caller (reads, logins: written by the batch writer). */
 void http_audit(struct http_req *r, const char *action, const char *entity, int64_t record_id, const char *detail,
 		const char *outcome);

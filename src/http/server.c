@@ -485,6 +485,15 @@ void http_audit(struct http_req *r, const char *action, const char *entity, int6
 	auditq_push(r->srv->audit, &e);
 }
 
+int http_audit_tx(struct http_req *r, const char *action, const char *entity, const char *detail,
+		  struct pcmt_err *err)
+{
+	struct audit_entry e;
+
+	audit_fill(r, &e, action, entity, 0, detail, "ok");
+	return r->st->ops->audit_append(r->st, &e, 1, err);
+}
+
 /* The outcome word for a status. */
 static const char *outcome_of(int status)
 {

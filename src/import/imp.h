@@ -101,6 +101,8 @@ json_t *imp_cell_value(const struct field_def *f, const struct imp_cell *c, stru
 
 enum imp_format { IMP_CSV, IMP_XLSX };
 
+struct imp_result;
+
 struct imp_rowerr {
 	long row;
 	char field[64];
@@ -117,6 +119,11 @@ struct imp_opts {
 	/* called now and then while rows are read: pos/total bytes, rows so far */
 	void (*progress)(void *cls, size_t pos, size_t total, long rows);
 	void *progress_cls;
+	/* called inside the transaction just before it commits (rows are being written): the HTTP layer
+	 * appends its audit entry here so that it commits with them. Returns 0, or -1 (err set) to roll
+	 * everything back. */
+	int (*before_commit)(void *cls, const struct imp_result *res, struct pcmt_err *err);
+	void *commit_cls;
 };
 
 struct imp_result {

@@ -756,6 +756,8 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	} else {
 		if (r.bulk && s->ops->bulk_mode(s, 0, err))
 			goto out;
+		if (o->before_commit && o->before_commit(o->commit_cls, res, err))
+			goto out;
 		if (s->ops->commit(s, err)) {
 			in_tx = 0;
 			goto out;
