@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "domain/audit.h"
 #include "import/imp.h"
 #include "util/date.h"
 
@@ -51,6 +52,31 @@ static void progress(void *cls, size_t pos, size_t total, long rows)
 	line[25] = '\0';
 	fprintf(stderr, "\r[%s] %3d%%  %ld rows", line, pct, rows);
 	fflush(stderr);
+}
+
+/* The CLI's import is in the audit log as the web's is, in the same transaction as its rows: user
+ * "cli:" and the login name (the CLI has database access, not a pcmt session). */
+struct cli_audit {
+	struct store *s;
+	const char *kind, *path;
+};
+
+static int audit_in_tx(void *cls, const struct imp_result *res, struct pcmt_err *err)
+{
+	struct cli_audit *a = cls;
+	struct audit_entry e;
+	const char *who = getenv("USER");
+
+	memset(&e, 0, sizeof(e));
+	audit_now(e.at);
+	snprintf(e.username, sizeof(e.username), "cli:%.50s", who && *who ? who : "unknown");
+	snprintf(e.action, sizeof(e.action), "import");
+	snprintf(e.entity, sizeof(e.entity), "%s", a->kind);
+	snprintf(e.detail, sizeof(e.detail), "file=%.200s&rows=%ld&inserted=%ld&updated=%ld&skipped=%ld&failed=%ld", a->path,
+		 res->rows, res->inserted, res->updated, res->skipped, res->failed);
+	snprintf(e.addr, sizeof(e.addr), "local");
+	snprintf(e.outcome, sizeof(e.outcome), "ok");
+	return a->s->ops->audit_append(a->s, &e, 1, err);
 }
 
 static int read_all(const char *path, char **buf, size_t *len)
@@ -107,6 +133,7 @@ static int run(int argc, char **argv)
 	struct pcmt_err err;
 	struct store *s = NULL;
 	struct bar bar = {0};
+	struct cli_audit aud;
 	char *buf = NULL, *eout = NULL, defpath[4096];
 	size_t len = 0, eoutn = 0;
 	int c, rc = 1;
@@ -143,6 +170,11 @@ static int run(int argc, char **argv)
 	}
 	if (!(s = cli_open(cli_db(db), 1)))
 		goto out;
+	aud.s = s;
+	aud.kind = o.e->name;
+	aud.path = path;
+	o.before_commit = audit_in_tx;
+	o.commit_cls = &aud;
 	err_clear(&err);
 	if (imp_run(s, &o, buf, len, &res, &err)) {
 		if (bar.on)

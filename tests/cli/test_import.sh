@@ -93,6 +93,9 @@ check "persons.xlsx --partial" 1 "$PCMT" import --db "$db" --kind persons --part
 has "partial counts" "persons: 3 rows: 2 added, 0 updated, 0 unchanged, 1 refused"
 one_line_err "partial" "the other rows were written; the rows and their errors are in $tmp/bad.xlsx"
 [ "$(count "$db" person)" = 2 ] || bad "partial: $(count "$db" person) persons"
+# in the audit log, committed with the rows
+check "audit" 0 "$PCMT" audit --db "$db" --action import
+has "the import is audited" "import.*persons.*inserted=2"
 check "persons.xlsx again" 1 "$PCMT" import --db "$db" --kind persons --partial "$tmp/persons.xlsx"
 has "again: nothing changes" "persons: 3 rows: 0 added, 0 updated, 2 unchanged, 1 refused"
 # the CSV itself, BOM and semicolons: the same two persons, unchanged
