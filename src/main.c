@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "store/vault.h"
 
-static const struct cmd *const cmds[] = {&cmd_serve, &cmd_demo, &cmd_migrate, &cmd_orgunits, &cmd_rules, &cmd_eval, &cmd_plans, &cmd_indicators, &cmd_copy, &cmd_report, &cmd_user, &cmd_audit, &cmd_mat, &cmd_key, &cmd_retention, NULL};
+static const struct cmd *const cmds[] = {&cmd_serve, &cmd_demo, &cmd_migrate, &cmd_orgunits, &cmd_rules, &cmd_eval, &cmd_plans, &cmd_indicators, &cmd_copy, &cmd_report, &cmd_user, &cmd_audit, &cmd_mat, &cmd_import, &cmd_key, &cmd_retention, NULL};
 
 static void help(FILE *f)
 {

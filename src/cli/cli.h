@@ -21,6 +21,7 @@ extern const struct cmd cmd_report;
 extern const struct cmd cmd_key, cmd_retention;
 extern const struct cmd cmd_user, cmd_audit;
 extern const struct cmd cmd_mat;
+extern const struct cmd cmd_import;
 /* `pcmt eval classification ARGS` (cmd_classification.c), dispatched by cmd_eval; argv[0] is
  * "classification". Returns the exit status. */
 int eval_classification(int argc, char **argv);

@@ -121,6 +121,8 @@ static int run(int argc, char **argv)
 		return cli_usage(&cmd_serve);
 	if (inet_pton(AF_INET, o.bind, &addr) != 1 && inet_pton(AF_INET6, o.bind, &addr) != 1)
 		return cli_fail("serve", "--bind must be an IPv4 or IPv6 address such as 127.0.0.1 or ::1") + 1;
+	if (!o.tls_cert != !o.tls_key)
+		return cli_fail("serve", "HTTPS needs both --tls-cert and --tls-key") + 1;
 	o.db_url = cli_db(db);
 
 	/* Block the stop signals before any server thread exists, so that only sigwait() sees them. */

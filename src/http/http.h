@@ -25,6 +25,7 @@ struct throttle;
 
 enum {
 	HTTP_BODY_MAX = 1 << 20,      /* request bodies above this are refused with 413 */
+	HTTP_UPLOAD_MAX = 64 << 20,   /* file uploads (routes with a raw body: imports) */
 	HTTP_ARENA_MAX = 4 << 20,     /* per-request arena cap (body plus bookkeeping) */
 	HTTP_PATH_MAX = 512,          /* longest URL path served */
 	HTTP_LIST_DEFAULT = 50,       /* list page size when ?limit= is absent */
@@ -39,6 +40,8 @@ struct http_req {
 	const char *id_text;             /* {id} path parameter as given, NULL when none */
 	int64_t id;                      /* {id} parsed by http_need_id(), else 0 */
 	json_t *body;                    /* parsed JSON body of POST/PUT/PATCH, else NULL */
+	const char *upload;              /* raw body of an upload route (not NUL-terminated), else NULL */
+	size_t upload_len;
 	struct arena *arena;             /* request memory, dropped when the request completes */
 	struct store *st;                /* a store handle checked out for this request only */
 	const struct scope *scope;       /* what the caller may see; NULL = unrestricted. Pass to every
@@ -104,9 +107,13 @@ int http_need_id(struct http_req *r);
  * *out = 0 when neither is given. Answers 400 and returns -1 when one is malformed. */
 int http_expected_version(struct http_req *r, int64_t *out);
 
+/* The largest request body the route for method and path takes: HTTP_UPLOAD_MAX for uploads,
+ * else HTTP_BODY_MAX. */
+size_t http_body_cap(const char *method, const char *path);
+
 /* Picks the handler for r->method and r->path under /api/v1, filling r->ent and r->id_text from the
  * path. Never returns NULL: unknown paths get a 404 handler and known paths with another method a
- * 405 handler. *needs_body is set when the route reads a JSON body; *roles receives the roles
+ * 405 handler. *needs_body is set to 1 when the route reads a JSON body, 2 a raw upload; *roles receives the roles
  * (enum auth_role bits) that may call it, 0 for a public route (the dispatcher enforces it). */
 http_handler http_route(struct http_req *r, int *needs_body, int *roles);
 /* The roles that may read (write 0) or write (write 1) entity e through the API: the route table's
@@ -117,6 +124,11 @@ int http_may(const struct http_req *r, const struct entity_def *e, int write);
 
 /* The server's login throttle and audit queue (server.c). */
 struct throttle *http_throttle(struct http_server *srv);
+/* Appends an audit entry (outcome "ok") for the request's caller through r->st, inside the
+ * transaction the handler has open, so that the entry commits with the write or not at all
+ * (imports: their own one transaction). The handler then sets r->audit = -1. */
+int http_audit_tx(struct http_req *r, const char *action, const char *entity, const char *detail,
+		  struct pcmt_err *err);
 /* Queues an audit entry for the request's caller (reads, logins: written by the batch writer). */
 void http_audit(struct http_req *r, const char *action, const char *entity, int64_t record_id, const char *detail,
 		const char *outcome);
@@ -151,6 +163,7 @@ int api_logout(struct http_req *r);
 int api_me(struct http_req *r);
 int api_token_new(struct http_req *r);
 int api_audit(struct http_req *r);
+int api_import(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {

@@ -16,7 +16,7 @@ struct route {
 	const char *method;  /* NULL in the sentinel */
 	const char *pattern;
 	http_handler fn;
-	int body;            /* reads a JSON body */
+	int body;            /* 1: reads a JSON body; 2: a raw upload of up to HTTP_UPLOAD_MAX bytes */
 	int roles;           /* who may call it (enum auth_role bits); 0 public; BY_ENTITY: entity_access[] */
 	const char *audit;   /* audit every call as this action ("read" of persons, "export"); NULL: the
 				dispatcher's default (person-level entities, writes, refusals) */
@@ -113,6 +113,8 @@ static const struct route routes[] = {
 	MAT_IMMUTABLE("doses"),
 	MAT_IMMUTABLE("stock_movements"),
 	MAT_IMMUTABLE("reconciliations"),
+	/* who may import what is checked per entity by the handler (http_may) */
+	{"POST", "/api/v1/imports", api_import, 2, CARE, "import"},
 	{"GET", "/api/v1/{entity}", api_list, 0, BY_ENTITY, NULL},
 	{"POST", "/api/v1/{entity}", api_create, 1, BY_ENTITY, NULL},
 	{"GET", "/api/v1/{entity}/{id}", api_get, 0, BY_ENTITY, NULL},
@@ -173,6 +175,19 @@ static int match(struct http_req *r, const char *pattern, const char *path, size
 	r->ent = ent;
 	r->id_text = id ? arena_strndup(r->arena, id, idn) : NULL;
 	return 1;
+}
+
+size_t http_body_cap(const char *method, const char *path)
+{
+	/* upload routes have literal patterns; a trailing slash is ignored as in http_route */
+	for (const struct route *rt = routes; rt->method; rt++) {
+		size_t n = strlen(rt->pattern);
+
+		if (rt->body == 2 && !strcmp(rt->method, method) && !strncmp(path, rt->pattern, n) &&
+		    (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0')))
+			return HTTP_UPLOAD_MAX;
+	}
+	return HTTP_BODY_MAX;
 }
 
 http_handler http_route(struct http_req *r, int *needs_body, int *roles)

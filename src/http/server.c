@@ -63,7 +63,9 @@ struct req_state {
 	char *body;      /* accumulated request body (arena) */
 	size_t len, cap;
 	size_t dropped;  /* bytes drained after the cap was passed */
-	int too_large;   /* body over HTTP_BODY_MAX: answer 413, write nothing */
+	size_t max;      /* this route's body cap (HTTP_BODY_MAX, or HTTP_UPLOAD_MAX for uploads) */
+	char *big;       /* an upload's body, malloc'd (beyond the arena's cap); freed at completion */
+	int too_large;   /* body over the cap: answer 413, write nothing */
 	int answered;    /* a response was queued early (413 on Content-Length) */
 };
 
@@ -483,6 +485,15 @@ void http_audit(struct http_req *r, const char *action, const char *entity, int6
 	auditq_push(r->srv->audit, &e);
 }
 
+int http_audit_tx(struct http_req *r, const char *action, const char *entity, const char *detail,
+		  struct pcmt_err *err)
+{
+	struct audit_entry e;
+
+	audit_fill(r, &e, action, entity, 0, detail, "ok");
+	return r->st->ops->audit_append(r->st, &e, 1, err);
+}
+
 /* The outcome word for a status. */
 static const char *outcome_of(int status)
 {
@@ -590,7 +601,7 @@ static int read_body(struct http_req *r, struct req_state *rs)
 	json_error_t je;
 
 	if (rs->too_large)
-		return http_failf(r, ERR_TOO_LARGE, NULL, "the request body is larger than %d bytes", HTTP_BODY_MAX);
+		return http_failf(r, ERR_TOO_LARGE, NULL, "the request body is larger than %zu bytes", rs->max);
 	if (!is_json_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return http_failf(r, ERR_UNSUPPORTED, NULL, "the request body must have Content-Type application/json");
 	if (rs->len == 0)
@@ -669,8 +680,16 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 		scope.ou_id = r.user->ou_id ? r.user->ou_id : -1; /* no unit: nothing (never everything) */
 		r.scope = &scope;
 	}
-	if (needs_body && read_body(&r, rs))
+	if (needs_body == 2) {
+		if (rs->too_large) {
+			http_failf(&r, ERR_TOO_LARGE, NULL, "the upload is larger than %d bytes", HTTP_UPLOAD_MAX);
+			goto put;
+		}
+		r.upload = rs->body ? rs->body : "";
+		r.upload_len = rs->len;
+	} else if (needs_body && read_body(&r, rs)) {
 		goto put;
+	}
 	if (crud_write(&r)) {
 		if (r.st->ops->begin(r.st, &err)) {
 			http_fail(&r, &err);
@@ -736,9 +755,29 @@ static int64_t content_length(struct MHD_Connection *c)
 
 static void append(struct req_state *rs, const char *data, size_t n)
 {
-	if (rs->too_large || rs->len + n > HTTP_BODY_MAX) {
+	if (rs->too_large || rs->len + n > rs->max) {
 		rs->too_large = 1;
 		rs->dropped += n;
+		return;
+	}
+	if (rs->max > HTTP_BODY_MAX) { /* an upload: the heap, not the arena */
+		if (rs->len + n > rs->cap) {
+			size_t cap = rs->cap ? rs->cap : 65536;
+			char *nb;
+
+			while (cap < rs->len + n)
+				cap *= 2;
+			if (cap > rs->max)
+				cap = rs->max;
+			if (!(nb = realloc(rs->big, cap))) {
+				rs->too_large = 1;
+				return;
+			}
+			rs->big = rs->body = nb;
+			rs->cap = cap;
+		}
+		memcpy(rs->body + rs->len, data, n);
+		rs->len += n;
 		return;
 	}
 	if (rs->len + n > rs->cap) {
@@ -782,13 +821,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rs->arena = a;
 		*req_cls = rs;
 		cl = content_length(c);
-		if (cl > HTTP_BODY_MAX) {
+		rs->max = http_body_cap(method, url);
+		if (cl > (int64_t)rs->max) {
+			char m[80];
+
 			/* Refuse before reading a byte of it (the client sees 413 instead of 100 Continue). */
 			rs->too_large = 1;
 			rs->answered = 1;
-			return queue_error(c, ERR_TOO_LARGE, NULL, "the request body is larger than 1048576 bytes");
+			snprintf(m, sizeof(m), "the request body is larger than %zu bytes", rs->max);
+			return queue_error(c, ERR_TOO_LARGE, NULL, m);
 		}
-		if (cl > 0 && (rs->body = arena_alloc(a, (size_t)cl)))
+		if (cl > 0 && rs->max > HTTP_BODY_MAX && (rs->big = malloc((size_t)cl)))
+			rs->body = rs->big, rs->cap = (size_t)cl;
+		else if (cl > 0 && rs->max <= HTTP_BODY_MAX && (rs->body = arena_alloc(a, (size_t)cl)))
 			rs->cap = (size_t)cl;
 		return MHD_YES;
 	}
@@ -812,8 +857,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 {
 	struct req_state *rs = *req_cls;
 
-	if (rs)
+	if (rs) {
+		free(rs->big);
 		arena_free(rs->arena);
+	}
 	*req_cls = NULL;
 }
 
@@ -873,6 +920,12 @@ static int pool_open(struct pool *p, const char *url, int n, int *from, int *to,
 		}
 		p->idle[p->nidle++] = p->all[i];
 	}
+	return 0;
+}
+
+static int count_row(void *cls, int ncols, const char *const *v)
+{
+	*(int64_t *)cls = v[0] ? strtoll(v[0], NULL, 10) : 0;
 	return 0;
 }
 
@@ -953,6 +1006,17 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 		goto fail_pool;
 	if (!(srv->live = live_open(srv->pool.all[0], err)))
 		goto fail_pool;
+	{
+		/* a fresh database: say why every call will be 401 */
+		int64_t users = -1;
+		struct pcmt_err e2;
+
+		err_clear(&e2);
+		if (srv->pool.all[0]->ops->sql(srv->pool.all[0], "SELECT count(*) FROM app_user", 0, NULL, count_row, &users,
+					       NULL, &e2) == 0 && users == 0)
+			fprintf(stderr, "pcmt serve: the database has no users yet, so every API call will answer 401: add "
+				"one with pcmt user add NAME --role admin (docs/security.md)\n");
+	}
 	if (!(srv->throttle = throttle_new())) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto fail_pool;

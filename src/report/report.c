@@ -499,6 +499,7 @@ static int targets_sections(struct report *r, json_t *cat, json_t *ans, struct p
 	ch->bars = arena_alloc(r->a, (json_array_size(json_object_get(ans, "targets")) + 1) * sizeof(struct rep_bar));
 	if (!ch->bars)
 		return oom(err);
+	memset(ch->bars, 0, (json_array_size(json_object_get(ans, "targets")) + 1) * sizeof(struct rep_bar));
 
 	json_array_foreach(json_object_get(ans, "targets"), i, t) {
 		json_t *per = json_object_get(t, "period"), *units = json_object_get(t, "units"), *u;
@@ -878,6 +879,7 @@ static int drugfree_sections(struct report *r, struct live *lv, struct store *s,
 		ch->percent = 1;
 		if (!(ch->bars = arena_alloc(r->a, nu * sizeof(*ch->bars))))
 			goto nomem;
+		memset(ch->bars, 0, nu * sizeof(*ch->bars)); /* arena memory is not zeroed */
 		json_array_foreach(units, j, u) {
 			struct rep_bar *b = &ch->bars[j];
 

@@ -110,6 +110,14 @@ struct store_ops {
 	 * {id, full_name, dob, residence_ou}. */
 	int (*person_similar)(struct store *s, const struct scope *sc, const char *name_fold, int32_t dob,
 			      int64_t exclude_id, json_t **out, struct pcmt_err *err);
+	/* Rows of e whose fields listed in `fields` (indexes into e->fields, nf of them) equal rec's
+	 * values (rec in validated form with org units and references as ids; a null equals a null),
+	 * within scope for E_PERSONAL entities: *n = 0, 1 or 2 (meaning "more than one"), *id the first
+	 * (lowest id) or 0. For imports: natural keys (a person's national_id, a facility's name) and
+	 * rows already there. A backend that keeps a field encrypted compares it through whatever
+	 * deterministic form it stores for lookups. */
+	int (*find)(struct store *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
+		    const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err);
 	/* Org unit by id, or by code as in force on `date` (DATE_NONE: today; if none is in force
 	 * then, the most recently valid one). ERR_NOT_FOUND when none. */
 	int (*ou_get)(struct store *s, int64_t id, struct ou_info *out, struct pcmt_err *err);

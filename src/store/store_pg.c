@@ -24,7 +24,7 @@
 
 enum { ST_INSERT, ST_GET, ST_GETS, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, PMAX = 64, YEAR_LO = 1800, YEAR_HI = 2200, PART_MAX = 4 };
-enum { COPY_CHUNK = 1 << 20 };
+enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32 };
 
 struct store_pg {
 	struct store base; /* first: a struct store * is a struct store_pg * */
@@ -37,6 +37,12 @@ struct store_pg {
 	 * inside the open explicit transaction and become known at its commit */
 	unsigned char years[PART_MAX][(YEAR_HI - YEAR_LO + 8) / 8];
 	unsigned char years_pending[PART_MAX][(YEAR_HI - YEAR_LO + 8) / 8];
+	/* find()'s prepared statements on this connection, by entity, field set and scoping */
+	struct {
+		int ix, scoped;
+		uint64_t mask;
+	} find[FIND_CACHE];
+	int nfind;
 };
 
 #define PG(s) ((struct store_pg *)(s))
@@ -322,6 +328,7 @@ static int alive(struct store_pg *s, struct pcmt_err *err)
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return err_set(err, ERR_UNAVAILABLE, "db", "the database is unreachable, try again");
 	s->prepared = 0;
+	s->nfind = 0;
 	memset(s->years, 0, sizeof(s->years));
 	return session_setup(s, err);
 }
@@ -2351,6 +2358,145 @@ static int pg_changes(struct store *st, int64_t after, int (*fn)(void *cls, int6
 	return 0;
 }
 
+/* ---- natural keys (imports) ----------------------------------------------------------------- */
+
+/* SELECT id ... WHERE f1 = $1 AND ...: '=' for required fields (never null, so indexes serve), IS
+ * NOT DISTINCT FROM for the others, json compared as text (json has no equality; pcmt writes it
+ * compact, so equal lists are equal text). Prepared once per connection and field set. */
+/* find() by national ID: the persons whose blind index matches under any key of the file, in scope. */
+static int find_nid(struct store_pg *s, const struct scope *sc, const char *nid, int64_t *id, int *n,
+		    struct pcmt_err *err)
+{
+	struct sb w = {0};
+	struct prm p = {0};
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (!nid)
+		return 0;
+	sb_add(&w, "SELECT t.id FROM person t WHERE true");
+	if (nid_index_sql(s, nid, &w, &p, err))
+		goto out;
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &p, err))
+		goto out;
+	sb_add(&w, " ORDER BY t.id LIMIT 2");
+	if (w.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (!(res = q(s, w.p, &p, err, "looking up a record")))
+		goto out;
+	*n = PQntuples(res);
+	if (*n)
+		*id = val_i64(res, 0, 0);
+	rc = 0;
+out:
+	PQclear(res);
+	p_free(&p);
+	free(w.p);
+	return rc;
+}
+
+static int pg_find(struct store *st, const struct entity_def *e, const struct scope *sc, json_t *rec,
+		   const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	int ix = ent_index(e), scoped = (e->flags & E_PERSONAL) && e->ou_expr && sc && sc->ou_id, slot = -1, k = 0;
+	uint64_t mask = 0;
+	struct prm p = {0};
+	struct sb b = {0};
+	PGresult *res = NULL;
+	char name[48];
+
+	*id = 0;
+	*n = 0;
+	if (ix < 0 || ready(s, err))
+		return -1;
+	for (int i = 0; i < nf; i++) {
+		if (fields[i] < 0 || fields[i] >= e->nfields || fields[i] >= 64)
+			return err_set(err, ERR_INTERNAL, NULL, "find: no such field");
+		mask |= (uint64_t)1 << fields[i];
+	}
+	for (int i = 0; i < nf; i++)
+		if (e->fields[fields[i]].flags & F_IDENT) {
+			/* sealed: only the national ID, alone, through its blind index */
+			if (nf != 1 || strcmp(e->fields[fields[i]].name, "national_id"))
+				return err_set(err, ERR_INTERNAL, NULL, "find: %s is sealed", e->fields[fields[i]].name);
+			return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
+		}
+	for (int i = 0; i < e->nfields; i++)
+		if (mask & ((uint64_t)1 << i))
+			p_json(&p, e->fields[i].type, json_object_get(rec, e->fields[i].name));
+	if (scoped && scope_bounds(s, sc->ou_id, &p, err))
+		goto out;
+	snprintf(name, sizeof(name), "find_%d_%d_%llx", ix, scoped, (unsigned long long)mask);
+	for (int i = 0; i < s->nfind; i++)
+		if (s->find[i].ix == ix && s->find[i].scoped == scoped && s->find[i].mask == mask)
+			slot = i;
+	if (slot < 0) {
+		sb_add(&b, "SELECT t.id FROM %s t WHERE true", e->table);
+		for (int i = 0; i < e->nfields; i++) {
+			const struct field_def *f = &e->fields[i];
+
+			if (!(mask & ((uint64_t)1 << i)))
+				continue;
+			k++;
+			if (f->type == FT_JSON)
+				sb_add(&b, " AND t.%s::text IS NOT DISTINCT FROM $%d::text", f->name, k);
+			else if (f->flags & F_REQUIRED)
+				sb_add(&b, " AND t.%s = $%d", f->name, k);
+			else
+				sb_add(&b, " AND t.%s IS NOT DISTINCT FROM $%d", f->name, k);
+		}
+		if (scoped)
+			sb_add(&b, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= $%d AND o.path < $%d)", e->ou_expr,
+			       k + 1, k + 2);
+		sb_add(&b, " ORDER BY t.id LIMIT 2");
+		if (b.oom) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		if (s->nfind < FIND_CACHE) {
+			res = PQprepare(s->conn, name, b.p, 0, NULL);
+			if (!res_ok(res)) {
+				pg_fail(s, res, err, "preparing a lookup");
+				res = NULL;
+				goto out;
+			}
+			PQclear(res);
+			res = NULL;
+			s->find[s->nfind].ix = ix;
+			s->find[s->nfind].scoped = scoped;
+			s->find[s->nfind].mask = mask;
+			slot = s->nfind++;
+		}
+	}
+	if (p.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	s->tx_fresh = 0;
+	res = slot >= 0 ? PQexecPrepared(s->conn, name, p.n, (const char *const *)p.v, NULL, NULL, 0)
+			: PQexecParams(s->conn, b.p, p.n, NULL, (const char *const *)p.v, NULL, NULL, 0);
+	if (!res_ok(res)) {
+		pg_fail(s, res, err, "looking up a record");
+		res = NULL;
+		goto out;
+	}
+	*n = PQntuples(res);
+	if (*n)
+		*id = val_i64(res, 0, 0);
+	PQclear(res);
+	res = NULL;
+	free(b.p);
+	p_free(&p);
+	return 0;
+out:
+	free(b.p);
+	p_free(&p);
+	return -1;
+}
+
 /* ---- bulk loads ----------------------------------------------------------------------------- */
 
 static int pg_bulk_mode(struct store *st, int on, struct pcmt_err *err)
@@ -3144,6 +3290,7 @@ static const struct store_ops pg_ops = {
 	.del = pg_del,
 	.list = pg_list,
 	.person_similar = pg_person_similar,
+	.find = pg_find,
 	.ou_get = pg_ou_get,
 	.ou_by_code = pg_ou_by_code,
 	.ou_within = pg_ou_within,

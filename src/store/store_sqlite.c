@@ -16,7 +16,7 @@
 #include "util/date.h"
 
 enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_N };
-enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32 };
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * is a struct store_sqlite * */
@@ -30,6 +30,11 @@ struct store_sqlite {
 		const char *sql;
 		sqlite3_stmt *st;
 	} sqlc[SQL_CACHE];
+	struct {
+		int ix;
+		uint64_t mask;
+		sqlite3_stmt *st;
+	} find[FIND_CACHE]; /* find()'s statements by entity and field set */
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -1906,6 +1911,130 @@ static int sq_changes(struct store *st, int64_t after, int (*fn)(void *cls, int6
 	return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "reading the change log");
 }
 
+/* ---- natural keys (imports) ----------------------------------------------------------------- */
+
+/* SELECT id ... WHERE f1 IS ?1 AND ... (IS: a null equals a null, and SQLite still uses indexes),
+ * scoped like ST_GET, cached per entity and field set. */
+static int find_statement(struct store_sqlite *s, int ix, const int *fields, int nf, sqlite3_stmt **out,
+			  struct pcmt_err *err)
+{
+	const struct entity_def *e = ent_all[ix];
+	uint64_t mask = 0;
+	struct sb b = {0};
+	int slot = -1, rc;
+
+	for (int i = 0; i < nf; i++)
+		mask |= (uint64_t)1 << fields[i];
+	for (int i = 0; i < FIND_CACHE; i++) {
+		if (s->find[i].st && s->find[i].ix == ix && s->find[i].mask == mask) {
+			*out = s->find[i].st;
+			return 0;
+		}
+		if (!s->find[i].st && slot < 0)
+			slot = i;
+	}
+	if (slot < 0) { /* full: start again (a process imports a few entities at most) */
+		for (int i = 0; i < FIND_CACHE; i++) {
+			sqlite3_finalize(s->find[i].st);
+			s->find[i].st = NULL;
+		}
+		slot = 0;
+	}
+	sb_add(&b, "SELECT t.id FROM %s t WHERE 1", e->table);
+	for (int i = 0; i < e->nfields; i++)
+		if (mask & ((uint64_t)1 << i))
+			sb_add(&b, " AND t.%s IS ?%d", e->fields[i].name, i + 3);
+	if ((e->flags & E_PERSONAL) && e->ou_expr)
+		sb_add(&b, " AND (?1 IS NULL OR %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ?1 AND o.path < ?2))",
+		       e->ou_expr);
+	sb_add(&b, " ORDER BY t.id LIMIT 2");
+	rc = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->find[slot].st, err);
+	free(b.p);
+	if (rc)
+		return -1;
+	s->find[slot].ix = ix;
+	s->find[slot].mask = mask;
+	*out = s->find[slot].st;
+	return 0;
+}
+
+/* find() by national ID: the persons whose blind index matches under any key of the file, in scope. */
+static int find_nid(struct store_sqlite *s, const struct scope *sc, const char *nid, int64_t *id, int *n,
+		    struct pcmt_err *err)
+{
+	struct sb w = {0};
+	struct binds b = {0};
+	sqlite3_stmt *q = NULL;
+	int rc = -1, src;
+
+	if (!nid)
+		return 0;
+	sb_add(&w, "SELECT t.id FROM person t WHERE 1 = 1");
+	if (nid_index_sql(s, nid, &w, &b, err))
+		goto out;
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &b, err))
+		goto out;
+	sb_add(&w, " ORDER BY t.id LIMIT 2");
+	if (w.oom || sqlite3_prepare_v2(s->db, w.p, -1, &q, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "looking up a record");
+		goto out;
+	}
+	binds_apply(q, &b);
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!*n)
+			*id = sqlite3_column_int64(q, 0);
+		(*n)++;
+	}
+	rc = src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "looking up a record");
+out:
+	sqlite3_finalize(q);
+	binds_free(&b);
+	free(w.p);
+	return rc;
+}
+
+static int sq_find(struct store *st, const struct entity_def *e, const struct scope *sc, json_t *rec,
+		   const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int ix = ent_index(e), src;
+	sqlite3_stmt *q;
+
+	*id = 0;
+	*n = 0;
+	if (ix < 0 || ready(s, err))
+		return -1;
+	for (int i = 0; i < nf; i++)
+		if (fields[i] < 0 || fields[i] >= e->nfields || fields[i] >= 64)
+			return err_set(err, ERR_INTERNAL, NULL, "find: no such field");
+	for (int i = 0; i < nf; i++)
+		if (e->fields[fields[i]].flags & F_IDENT) {
+			/* sealed: only the national ID, alone, through its blind index */
+			if (nf != 1 || strcmp(e->fields[fields[i]].name, "national_id"))
+				return err_set(err, ERR_INTERNAL, NULL, "find: %s is sealed", e->fields[fields[i]].name);
+			return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
+		}
+	if (find_statement(s, ix, fields, nf, &q, err))
+		return -1;
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if ((e->flags & E_PERSONAL) && e->ou_expr && bind_scope(s, q, 1, sc, err))
+		return -1;
+	for (int i = 0; i < nf; i++) {
+		const struct field_def *f = &e->fields[fields[i]];
+
+		if (bind_json(q, fields[i] + 3, f->type, json_object_get(rec, f->name)) != SQLITE_OK)
+			return err_set(err, ERR_INTERNAL, NULL, "cannot bind values");
+	}
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!*n)
+			*id = sqlite3_column_int64(q, 0);
+		(*n)++;
+	}
+	sqlite3_reset(q);
+	return src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "looking up a record");
+}
+
 /* ---- bulk loads ----------------------------------------------------------------------------- */
 
 static int sq_bulk_mode(struct store *st, int on, struct pcmt_err *err)
@@ -2639,6 +2768,8 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->tok_ins);
 	for (int i = 0; i < SQL_CACHE; i++)
 		sqlite3_finalize(s->sqlc[i].st);
+	for (int i = 0; i < FIND_CACHE; i++)
+		sqlite3_finalize(s->find[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -2655,6 +2786,7 @@ static const struct store_ops sqlite_ops = {
 	.del = sq_del,
 	.list = sq_list,
 	.person_similar = sq_person_similar,
+	.find = sq_find,
 	.ou_get = sq_ou_get,
 	.ou_by_code = sq_ou_by_code,
 	.ou_within = sq_ou_within,

@@ -432,6 +432,18 @@ static void test_audit_trail(void **state)
 	}
 	assert_true(read_in);
 	assert_true(denied_out);
+	/* a write's entry commits with the write: there as soon as the answer is */
+	snprintf(path, sizeof(path), "/api/v1/support/%lld", (long long)x->in.id[6]);
+	r = as(x, 3, "PATCH", path, "{\"note\": \"kiểm tra lại\"}");
+	want(&r, 200, "patch a support record");
+	tl_resp_free(&r);
+	assert_int_equal(tl_http(&x->f->srv, "GET", "/api/v1/audit?user=u-commune&action=update", NULL, &r), 0);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	it = json_array_get(json_object_get(r.json, "items"), 0);
+	assert_int_equal(json_integer_value(json_object_get(it, "record_id")), x->in.id[6]);
+	assert_string_equal(json_string_value(json_object_get(it, "entity")), "support");
+	assert_string_equal(json_string_value(json_object_get(it, "outcome")), "ok");
+	tl_resp_free(&r);
 	assert_int_equal(tl_http(&x->f->srv, "GET", "/api/v1/audit?verify=1", NULL, &r), 0);
 	want(&r, 200, "verify");
 	assert_true(json_is_true(json_object_get(r.json, "intact")));

@@ -630,6 +630,24 @@ static void test_pdf(void **state)
 	assert_non_null(strstr(text, "Huyện Kỳ Sơn"));
 	assert_non_null(strstr(text, "Xã Keng Đu"));
 	assert_non_null(strstr(text, "Biểu đồ 1"));
+	/* chart 2 (before section I) labels each district's bar with the API's share */
+	{
+		json_t *df = api_json(f, "/api/v1/drug-free?orgunit=40&date=" API_TODAY "&details=0"), *u;
+		char *c2 = strstr(text, "Biểu đồ 2"), *end = c2 ? strstr(c2, "I. KẾT QUẢ THỰC HIỆN") : NULL, label[32];
+		size_t k;
+
+		assert_non_null(c2);
+		assert_non_null(end);
+		*end = '\0';
+		assert_int_equal(json_array_size(json_object_get(df, "units")), 2);
+		json_array_foreach(json_object_get(df, "units"), k, u) {
+			snprintf(label, sizeof(label), "%.1f", json_number_value(json_object_get(u, "share")));
+			if (!strstr(c2, label))
+				fail_msg("chart 2 has no bar labelled %s: %s", label, c2);
+		}
+		assert_null(strstr(c2, "\nx\n"));
+		json_decref(df);
+	}
 	free(text);
 }
 
