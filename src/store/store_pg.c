@@ -2397,6 +2397,74 @@ out:
 	return rc;
 }
 
+/* find() of a person on fields some of which are sealed (see store_sqlite.c's twin). */
+static int find_sealed(struct store_pg *s, const struct scope *sc, json_t *rec, const int *fields, int nf,
+		       int64_t *id, int *n, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+	const char *fold = json_string_value(json_object_get(rec, "name_fold"));
+	struct sb w = {0};
+	struct prm p = {0};
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (!v)
+		return -1;
+	sb_add(&w, "SELECT t.id FROM person t WHERE true");
+	for (int i = 0; i < nf; i++) {
+		const struct field_def *f = &ent_persons.fields[fields[i]];
+		json_t *x = json_object_get(rec, f->name);
+
+		if (f->flags & F_IDENT)
+			continue;
+		sb_add(&w, " AND t.%s IS NOT DISTINCT FROM $%d", f->name, p.n + 1);
+		p_json(&p, f->type, x);
+	}
+	if (fold) {
+		char hex[33];
+
+		sb_add(&w, " AND t.name_fold ");
+		in_params(&w, &p, v->n);
+		for (int i = 0; i < v->n; i++) {
+			vault_index_hex(&v->keys[i], "name", fold, hex);
+			p_str(&p, hex);
+		}
+	}
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &p, err))
+		goto out;
+	sb_add(&w, " ORDER BY t.id LIMIT 100");
+	if (w.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (!(res = q(s, w.p, &p, err, "looking up a record")))
+		goto out;
+	for (int r = 0; r < PQntuples(res) && *n < 2; r++) {
+		int64_t cand = val_i64(res, r, 0);
+		json_t *row = NULL;
+		int same = 1;
+
+		if (scoped_get(s, &ent_persons, sc, cand, &row, err))
+			goto out;
+		for (int i = 0; i < nf && same; i++) {
+			const struct field_def *f = &ent_persons.fields[fields[i]];
+			json_t *a = json_object_get(rec, f->name), *c = json_object_get(row, f->name);
+
+			if (f->flags & F_IDENT)
+				same = (!a || json_is_null(a)) ? (!c || json_is_null(c)) : (c && json_equal(a, c));
+		}
+		json_decref(row);
+		if (same && !(*n)++)
+			*id = cand;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	p_free(&p);
+	free(w.p);
+	return rc;
+}
+
 static int pg_find(struct store *st, const struct entity_def *e, const struct scope *sc, json_t *rec,
 		   const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err)
 {
@@ -2419,10 +2487,12 @@ static int pg_find(struct store *st, const struct entity_def *e, const struct sc
 	}
 	for (int i = 0; i < nf; i++)
 		if (e->fields[fields[i]].flags & F_IDENT) {
-			/* sealed: only the national ID, alone, through its blind index */
-			if (nf != 1 || strcmp(e->fields[fields[i]].name, "national_id"))
-				return err_set(err, ERR_INTERNAL, NULL, "find: %s is sealed", e->fields[fields[i]].name);
-			return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
+			/* sealed: the national ID alone through its blind index; otherwise candidates by
+			 * the clear fields and the name's blind index, then compared opened */
+			p_free(&p);
+			if (nf == 1 && !strcmp(e->fields[fields[i]].name, "national_id"))
+				return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
+			return find_sealed(s, sc, rec, fields, nf, id, n, err);
 		}
 	for (int i = 0; i < e->nfields; i++)
 		if (mask & ((uint64_t)1 << i))

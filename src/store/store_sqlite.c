@@ -1993,6 +1993,85 @@ out:
 	return rc;
 }
 
+/* find() of a person on fields some of which are sealed (an import's identical-row check): the
+ * clear fields and the folded name's blind index narrow it to candidates, each then opened and its
+ * sealed fields compared. */
+static int find_sealed(struct store_sqlite *s, const struct scope *sc, json_t *rec, const int *fields, int nf,
+		       int64_t *id, int *n, struct pcmt_err *err)
+{
+	const struct vault *v = vault_get(s->base.url, err);
+	const char *fold = json_string_value(json_object_get(rec, "name_fold"));
+	struct sb w = {0};
+	struct binds b = {0};
+	sqlite3_stmt *q = NULL;
+	int rc = -1, src;
+
+	if (!v)
+		return -1;
+	sb_add(&w, "SELECT t.id FROM person t WHERE 1 = 1");
+	for (int i = 0; i < nf; i++) {
+		const struct field_def *f = &ent_persons.fields[fields[i]];
+		json_t *x = json_object_get(rec, f->name);
+
+		if (f->flags & F_IDENT)
+			continue;
+		if (!x || json_is_null(x)) {
+			sb_add(&w, " AND t.%s IS NULL", f->name);
+		} else {
+			sb_add(&w, " AND t.%s = ?", f->name);
+			if (json_is_integer(x) ? bi(&b, json_integer_value(x)) : json_is_boolean(x) ? bi(&b, json_is_true(x))
+											   : bt(&b, json_string_value(x)))
+				goto toomany;
+		}
+	}
+	if (fold) {
+		char hex[33];
+
+		sb_add(&w, " AND t.name_fold ");
+		in_marks(&w, v->n);
+		for (int i = 0; i < v->n; i++) {
+			vault_index_hex(&v->keys[i], "name", fold, hex);
+			if (bt(&b, hex))
+				goto toomany;
+		}
+	}
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &b, err))
+		goto out;
+	sb_add(&w, " ORDER BY t.id LIMIT 100");
+	if (w.oom || sqlite3_prepare_v2(s->db, w.p, -1, &q, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "looking up a record");
+		goto out;
+	}
+	binds_apply(q, &b);
+	while (*n < 2 && (src = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t cand = sqlite3_column_int64(q, 0);
+		json_t *row = NULL;
+		int same = 1;
+
+		if (scoped_get(s, &ent_persons, sc, cand, &row, err))
+			goto out;
+		for (int i = 0; i < nf && same; i++) {
+			const struct field_def *f = &ent_persons.fields[fields[i]];
+			json_t *a = json_object_get(rec, f->name), *c = json_object_get(row, f->name);
+
+			if (f->flags & F_IDENT)
+				same = (!a || json_is_null(a)) ? (!c || json_is_null(c)) : (c && json_equal(a, c));
+		}
+		json_decref(row);
+		if (same && !(*n)++)
+			*id = cand;
+	}
+	rc = 0;
+	goto out;
+toomany:
+	err_set(err, ERR_BAD_REQUEST, NULL, "too many fields to look up");
+out:
+	sqlite3_finalize(q);
+	binds_free(&b);
+	free(w.p);
+	return rc;
+}
+
 static int sq_find(struct store *st, const struct entity_def *e, const struct scope *sc, json_t *rec,
 		   const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err)
 {
@@ -2009,10 +2088,11 @@ static int sq_find(struct store *st, const struct entity_def *e, const struct sc
 			return err_set(err, ERR_INTERNAL, NULL, "find: no such field");
 	for (int i = 0; i < nf; i++)
 		if (e->fields[fields[i]].flags & F_IDENT) {
-			/* sealed: only the national ID, alone, through its blind index */
-			if (nf != 1 || strcmp(e->fields[fields[i]].name, "national_id"))
-				return err_set(err, ERR_INTERNAL, NULL, "find: %s is sealed", e->fields[fields[i]].name);
-			return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
+			/* sealed: the national ID alone through its blind index; otherwise candidates by
+			 * the clear fields and the name's blind index, then compared opened */
+			if (nf == 1 && !strcmp(e->fields[fields[i]].name, "national_id"))
+				return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
+			return find_sealed(s, sc, rec, fields, nf, id, n, err);
 		}
 	if (find_statement(s, ix, fields, nf, &q, err))
 		return -1;
