@@ -122,9 +122,8 @@ static void pfacts(const struct ind_env *env, const struct snap_person *p, unsig
 static void ost_pfacts(const struct ind_env *env, const struct snap_person *p, struct ind_pfacts *f)
 {
 	static const int months[2] = {6, 12};
-	int32_t from = env->w.from, at = env->w.at, lo = INT32_MIN, hi = INT32_MIN;
+	int32_t from = env->w.from, at = env->w.at;
 	const struct snap_ost *o = p->ost;
-	uint32_t k = 0;
 
 	for (uint16_t i = 0; i < p->ntreat; i++) {
 		const struct snap_treat *t = &p->treat[i];
@@ -142,35 +141,11 @@ static void ost_pfacts(const struct ind_env *env, const struct snap_person *p, s
 	}
 	if (!o)
 		return;
-	for (uint16_t i = 0; f->ost && i < o->ndose && !f->ost_take_home; i++)
-		f->ost_take_home = o->dose[i].take_home && o->dose[i].date >= from && o->dose[i].date <= at;
-	/* the prescriptions' spans, sorted by start, merged into runs [lo, hi] clipped to the window; the
-	 * days of each run are due, and those without a dose (at most one a day) missed */
-	for (int i = 0; i <= (int)o->nrx; i++) {
-		int32_t a = i < o->nrx ? o->rx[i].from : INT32_MAX, b = i < o->nrx ? o->rx[i].to : INT32_MAX;
+	{
+		int th;
 
-		if (i < o->nrx && hi != INT32_MIN && a <= hi + 1) {
-			if (b > hi)
-				hi = b;
-			continue;
-		}
-		if (hi != INT32_MIN) {
-			int32_t x = lo < from ? from : lo, y = hi > at ? at : hi;
-
-			if (x <= y) {
-				int dosed = 0;
-
-				while (k < o->ndose && o->dose[k].date < x)
-					k++;
-				for (int32_t last = INT32_MIN; k < o->ndose && o->dose[k].date <= y; k++)
-					if (o->dose[k].date != last)
-						dosed++, last = o->dose[k].date;
-				f->ost_due += y - x + 1;
-				f->ost_missed += y - x + 1 - dosed;
-			}
-		}
-		lo = a;
-		hi = b;
+		ost_dose_days(o, from, at, &f->ost_due, &f->ost_missed, &th);
+		f->ost_take_home = (uint8_t)(f->ost && th);
 	}
 }
 

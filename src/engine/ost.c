@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/live.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -1031,4 +1032,39 @@ out:
 int ost_reconcile_record(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err)
 {
 	return in_tx(env, reconcile_tx, body, out, err);
+}
+
+/* ---- a clinic's indicators ------------------------------------------------------------------- */
+
+static json_t *share(int num, int den)
+{
+	return den ? json_real(100.0 * num / den) : json_null();
+}
+
+int ost_clinic_indicators(struct live *lv, const struct ost_env *env, int64_t facility, int32_t from, int32_t to,
+			  json_t **out, struct pcmt_err *err)
+{
+	struct ost_clinic_stats cs;
+	json_t *fac = NULL;
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
+
+	*out = NULL;
+	if (to < from)
+		return err_set(err, ERR_INVALID, "from", "from must not be after to");
+	if (need_ost_point(env, facility, "facility", &fac, err) || live_sync(lv, env->st, err)) {
+		json_decref(fac);
+		return -1;
+	}
+	ost_clinic_stats(live_read(lv), facility, from, to, &cs);
+	live_done(lv);
+	*out = json_pack("{s:{s:O, s:O}, s:s, s:s, s:i, s:i, s:o, s:i, s:i, s:o, s:{s:i, s:i, s:o}, s:{s:i, s:i, s:o}}",
+			 "facility", "id", json_object_get(fac, "id"), "name", json_object_get(fac, "name"), "from",
+			 date_format(from, a), "to", date_format(to, b), "patients", cs.patients, "take_home_patients",
+			 cs.take_home_patients, "take_home_pct", share(cs.take_home_patients, cs.patients), "dose_days_due",
+			 cs.due, "dose_days_missed", cs.missed, "missed_dose_pct", share(cs.missed, cs.due), "retention_6m",
+			 "cohort", cs.cohort[0], "retained", cs.retained[0], "pct", share(cs.retained[0], cs.cohort[0]),
+			 "retention_12m", "cohort", cs.cohort[1], "retained", cs.retained[1], "pct",
+			 share(cs.retained[1], cs.cohort[1]));
+	json_decref(fac);
+	return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
 }

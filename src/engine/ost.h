@@ -51,4 +51,11 @@ int ost_stock_day(const struct ost_env *env, int64_t facility, int32_t date, jso
  * summed from the store. The stored record says expected_ul, difference_ul and flagged. */
 int ost_reconcile_record(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err);
 
+/* One clinic's indicators over [from, to] from the live snapshot (synced first, so every committed
+ * dose counts): patients on treatment on `to`, take-home share, missed-dose rate, 6- and 12-month
+ * retention (domain/ost.h, ost_clinic_stats), each share null when its denominator is 0. */
+struct live;
+int ost_clinic_indicators(struct live *lv, const struct ost_env *env, int64_t facility, int32_t from, int32_t to,
+			  json_t **out, struct pcmt_err *err);
+
 #endif

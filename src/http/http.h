@@ -158,6 +158,7 @@ int api_mat_dose(struct http_req *r);
 int api_mat_stock_add(struct http_req *r);
 int api_mat_reconcile(struct http_req *r);
 int api_mat_immutable(struct http_req *r);
+int api_mat_indicators(struct http_req *r);
 int api_login(struct http_req *r);
 int api_logout(struct http_req *r);
 int api_me(struct http_req *r);

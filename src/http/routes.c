@@ -105,6 +105,7 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/reports", api_report, 0, ROLES_ALL, "export"},
 	{"GET", "/api/v1/mat/queue", api_mat_queue, 0, CARE, "read"},
 	{"GET", "/api/v1/mat/stock", api_mat_stock_day, 0, CARE, NULL},
+	{"GET", "/api/v1/mat/indicators", api_mat_indicators, 0, CARE, NULL},
 	{"POST", "/api/v1/prescriptions", api_mat_prescribe, 1, CARE, NULL},
 	{"POST", "/api/v1/doses", api_mat_dose, 1, CARE, NULL},
 	{"POST", "/api/v1/stock_movements", api_mat_stock_add, 1, CARE, NULL},

@@ -502,6 +502,24 @@ static void test_indicators_real_time(void **state)
 	assert_true(fabs(missed_pct(f) - 100.0 * 5 / 15) < 1e-5);
 	june_doses(f, a, 11, 15);
 	assert_true(fabs(missed_pct(f)) < 1e-9);
+	/* the clinic's own figures */
+	{
+		char path[200];
+		struct tl_resp r;
+
+		snprintf(path, sizeof(path), "/api/v1/mat/indicators?facility=%lld&from=2025-06-01&to=2025-06-15", (long long)c.fac);
+		r = api_get(f, path, 200);
+		assert_int_equal(json_integer_value(json_object_get(r.json, "patients")), 1);
+		assert_int_equal(json_integer_value(json_object_get(r.json, "dose_days_due")), 15);
+		assert_int_equal(json_integer_value(json_object_get(r.json, "dose_days_missed")), 0);
+		assert_true(json_number_value(json_object_get(r.json, "missed_dose_pct")) == 0);
+		assert_true(json_is_null(json_object_get(json_object_get(r.json, "retention_6m"), "pct")));
+		tl_resp_free(&r);
+		snprintf(path, sizeof(path), "/api/v1/mat/indicators?facility=%lld&from=2025-06-16&to=2025-06-15", (long long)c.fac);
+		r = api_get(f, path, 422);
+		assert_string_equal(tl_err_field(&r), "from");
+		tl_resp_free(&r);
+	}
 }
 
 /* Roles and scope (docs/security.md): a health worker of Kỳ Sơn works the Kỳ Sơn clinic; one of Quế
