@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/live.h"
+#include "engine/rulebook.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -1067,4 +1068,54 @@ int ost_clinic_indicators(struct live *lv, const struct ost_env *env, int64_t fa
 			 share(cs.retained[1], cs.cohort[1]));
 	json_decref(fac);
 	return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
+}
+
+/* ---- the clinic's rules in an older rulebook --------------------------------------------------- */
+
+int ost_rules_add_missing(struct store *s, int *added, json_t **codes, struct pcmt_err *err)
+{
+	struct rulebook have, def;
+	json_t *list = json_array();
+	int rc = -1, in_tx = 0;
+
+	*added = 0;
+	if (codes)
+		*codes = NULL;
+	rulebook_init(&have);
+	rulebook_init(&def);
+	if (!list || rulebook_open(s, &have, err) || rulebook_builtin(&def, err))
+		goto out;
+	if (s->ops->begin(s, err))
+		goto out;
+	in_tx = 1;
+	for (int i = 0; i < def.n; i++) {
+		const struct rule *r = &def.rules[i];
+		int known = 0;
+
+		if (strncmp(r->code, "ost.", 4))
+			continue;
+		for (int k = 0; k < have.n && !known; k++)
+			known = !strcmp(have.rules[k].code, r->code);
+		if (known)
+			continue;
+		if (s->ops->rule_put(s, r, err))
+			goto out;
+		json_array_append_new(list, json_string(r->code));
+		++*added;
+	}
+	if (s->ops->commit(s, err))
+		goto out;
+	in_tx = 0;
+	if (codes) {
+		*codes = list;
+		list = NULL;
+	}
+	rc = 0;
+out:
+	if (in_tx)
+		s->ops->rollback(s);
+	json_decref(list);
+	rulebook_free(&have);
+	rulebook_free(&def);
+	return rc;
 }
