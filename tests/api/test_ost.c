@@ -199,6 +199,16 @@ static void test_doses(void **state)
 	api_refused(f, "POST", "/api/v1/doses", "{\"person_id\": 1, \"ml\": 3}", 422, "invalid", "ml");
 	api_refused(f, "POST", "/api/v1/doses", "{\"dose_mg\": 3}", 422, "invalid", "person_id");
 	api_refused(f, "POST", "/api/v1/doses", "{\"person_id\": 99999}", 422, "invalid", "person_id");
+	/* nor imported from a file: a file could hold a dose above its prescription */
+	{
+		static const char *const csv[] = {"Content-Type: text/csv", NULL};
+		static const char body_csv[] = "person_id,prescription_id,facility_id,home_facility_id,dose_date,dispensed_on,kind,dose_mg\n"
+					       "1,1,1,1,2025-06-13,2025-06-13,witnessed,500\n";
+
+		r = api_refused_ex(f, "POST", "/api/v1/imports?kind=doses", csv, body_csv, sizeof(body_csv) - 1, 422, "invalid",
+				   "kind");
+		tl_resp_free(&r);
+	}
 	/* doses and their movements are never edited */
 	api_refused(f, "PUT", "/api/v1/doses/1", "{\"dose_mg\": 10}", 405, "method_not_allowed", NULL);
 	api_refused(f, "DELETE", "/api/v1/stock_movements/1", NULL, 405, "method_not_allowed", NULL);
