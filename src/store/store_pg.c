@@ -23,7 +23,7 @@
 
 enum { ST_INSERT, ST_GET, ST_GETS, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, PMAX = 64, YEAR_LO = 1800, YEAR_HI = 2200, PART_MAX = 4 };
-enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32 };
+enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32, SQL_CACHE = 32 };
 
 struct store_pg {
 	struct store base; /* first: a struct store * is a struct store_pg * */
@@ -32,6 +32,9 @@ struct store_pg {
 	int prepared;      /* the entity statements exist on this connection */
 	int tx_fresh;      /* the explicit transaction has run no statement yet */
 	char state[6];     /* SQLSTATE of the last failed statement */
+	/* statements of the sql op prepared on this connection, by the address of their text */
+	const char *sqlc[SQL_CACHE];
+	int nsqlc;
 	/* years whose partition is known to exist, per pg_partitioned[] entry; "pending" ones were made
 	 * inside the open explicit transaction and become known at its commit */
 	unsigned char years[PART_MAX][(YEAR_HI - YEAR_LO + 8) / 8];
@@ -324,6 +327,7 @@ static int alive(struct store_pg *s, struct pcmt_err *err)
 		return err_set(err, ERR_UNAVAILABLE, NULL, "the database connection was lost; the transaction was rolled back");
 	}
 	PQreset(s->conn);
+	s->nsqlc = 0;
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return err_set(err, ERR_UNAVAILABLE, "db", "the database is unreachable, try again");
 	s->prepared = 0;
@@ -569,6 +573,7 @@ static int pg_migrate(struct store *st, int *from, int *to, struct pcmt_err *err
 	if (to)
 		*to = v;
 	/* statements prepared before a migration may name what it changed */
+	s->nsqlc = 0; /* DEALLOCATE ALL drops the sql op's statements too */
 	if (s->prepared && exec(s, "DEALLOCATE ALL", err))
 		return -1;
 	s->prepared = 0;
@@ -2551,14 +2556,32 @@ static int pg_sql(struct store *st, const char *sql, int n, const char *const *p
 	struct store_pg *s = PG(st);
 	const char *vals[32];
 	PGresult *res;
-	int ncols;
+	char name[16];
+	int ncols, ix;
 
 	if (changed)
 		*changed = 0;
 	if (alive(s, err))
 		return -1;
 	s->tx_fresh = 0;
-	res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	/* every request checks its token: prepare the statement once per connection (parse and plan
+	 * cost more than the lookup), by the address of its text */
+	for (ix = 0; ix < s->nsqlc && s->sqlc[ix] != sql; ix++)
+		;
+	if (ix == s->nsqlc && ix < SQL_CACHE) {
+		snprintf(name, sizeof(name), "q%d", ix);
+		res = PQprepare(s->conn, name, sql, n, NULL);
+		if (!res_ok(res))
+			return pg_fail(s, res, err, "preparing a statement on the security tables");
+		PQclear(res);
+		s->sqlc[s->nsqlc++] = sql;
+	}
+	if (ix < s->nsqlc) {
+		snprintf(name, sizeof(name), "q%d", ix);
+		res = PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
+	} else {
+		res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	}
 	if (!res_ok(res))
 		return pg_fail(s, res, err, "reading or writing the security tables");
 	ncols = PQnfields(res);
