@@ -1011,15 +1011,17 @@ PF_INLINE void prefetch_events(const struct snap_person *p, unsigned parts, int 
 	}
 }
 
-/* Adds person p, resident of the unit at position li, to every window's person-level measures. */
-static void person_add(struct calc_win *cw, int nw, const struct snap_person *p, int32_t li)
+/* Adds person p, resident of the unit at position li (id ou), to every window's person-level
+ * measures. A past resident (the 2025 reform, docs/reform.md) counts where they lived at the end of
+ * the window, so that a roll-up counts each person once. */
+static void person_add(struct calc_win *cw, int nw, const struct snap_person *p, int32_t li, int64_t ou)
 {
 	for (int i = 0; i < nw; i++) {
 		struct calc_win *c = &cw[i];
 		double *v = &c->sub[(size_t)li * IND_NMEAS];
 		struct ind_pfacts pf;
 
-		if (!c->npm)
+		if (!c->npm || (p->nres && snap_residence(p, c->env.w.stock) != ou))
 			continue;
 		pfacts(&c->env, p, c->parts, &pf);
 		for (int j = 0; j < c->npm; j++)
@@ -1070,7 +1072,7 @@ static int pass_by_commune(const struct snap *s, const int32_t *order, int32_t n
 				prefetch_events(q, parts, crit);
 		for (size_t k = (size_t)start[li]; parts && k < end; k++)
 			if ((q = s->persons[flat[k]]))
-				person_add(cw, nw, q, li);
+				person_add(cw, nw, q, li, o->id);
 		if (!crit || o->kind != OK_COMMUNE)
 			continue;
 		for (int i = 0; i < nw; i++) {

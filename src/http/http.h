@@ -187,5 +187,10 @@ int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_
  * the caller's own unit (the whole country for an admin: *id = 0 and dflt is resolved instead when
  * not NULL). */
 int http_resolve_root(struct http_req *r, const char *param, const char *v, const char *dflt, int64_t *id);
+/* The same, codes naming the units in force on `date` (CODE@YYYY-MM-DD another date). */
+int http_resolve_root_on(struct http_req *r, const char *param, const char *v, const char *dflt, int32_t date,
+			 int64_t *id);
+/* The same, a code naming the unit in force on `date` (codes are reused by the 2025 reform). */
+int http_resolve_ou_on(struct http_req *r, const char *param, const char *v, int32_t date, int64_t *id);
 
 #endif
