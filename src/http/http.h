@@ -165,6 +165,11 @@ int api_me(struct http_req *r);
 int api_token_new(struct http_req *r);
 int api_audit(struct http_req *r);
 int api_import(struct http_req *r);
+int api_orgunit_history(struct http_req *r);   /* api_reform.c */
+int api_orgunit_search(struct http_req *r);
+int api_person_residence(struct http_req *r);
+int api_reassign_list(struct http_req *r);
+int api_reassign(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {
