@@ -457,6 +457,14 @@ int main(int argc, char **argv)
 		if (!(fac = add_clinic(s, ou.id, ids, npat, T, &err)))
 			return fail("adding the clinic", &err), 1;
 	}
+	{
+		int added = 0;
+
+		if (ost_rules_add_missing(s, &added, NULL, &err))
+			return fail("rules", &err), 1;
+		if (added)
+			printf("added %d ost.* rules the copy's rulebook predates (pcmt mat rules)\n", added);
+	}
 	nat.setup_s = now_s() - t0;
 	printf("database %s: clinic %lld in %s %s (set up or found in %.1f s)\n", db, (long long)fac, ou.code, ou.name,
 	       nat.setup_s);

@@ -26,6 +26,12 @@ extern const struct cmd cmd_import;
  * "classification". Returns the exit status. */
 int eval_classification(int argc, char **argv);
 extern const char eval_classification_usage[];
+/* `pcmt orgunits reform|history|search|reassign ARGS` (cmd_reform.c), dispatched by cmd_orgunits;
+ * argv[0] is the verb. Each returns the exit status. */
+int orgunits_reform(int argc, char **argv);
+int orgunits_history(int argc, char **argv);
+int orgunits_search(int argc, char **argv);
+int orgunits_reassign(int argc, char **argv);
 
 /* The database URL: --db value if given, else $PCMT_DB, else "pcmt.db". */
 const char *cli_db(const char *opt);

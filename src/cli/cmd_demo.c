@@ -51,7 +51,7 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 	char today[DATE_BUFSZ];
 	const struct units_counts *u = &st->units;
 
-	printf("demo: Nghệ An (40) before the 2025 reform, seed %" PRIu64 ", scale %s, today %s\n", o->seed,
+	printf("demo: Nghệ An (40), seed %" PRIu64 ", scale %s, today %s\n", o->seed,
 	       o->scale == DEMO_SMALL ? "small" : "province", date_format(st->today, today));
 	printf("  org units added     %d nation, %d provinces, %d districts, %d communes (%d already present)\n",
 	       u->added[0], u->added[1], u->added[2], u->added[3],
@@ -75,12 +75,30 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 	       " %d stock movements, %d daily reconciliations (%d flagged)\n",
 	       st->ost.clinics, st->ost.patients_today, st->ost.prescriptions, st->ost.doses, st->ost.take_home,
 	       st->ost.guest, st->ost.stock_movements, st->ost.reconciliations, st->ost.flagged);
-	if (st->checked_free >= 0)
+	if (st->checked_free >= 0 && st->reformed)
+		printf("  drug-free today     %d of %d communes on the old units, before the reform was applied (%d planned)\n",
+		       st->checked_free, st->communes, st->planned_free);
+	else if (st->checked_free >= 0)
 		printf("  drug-free today     %d of %d communes (pcmt eval drug-free; %d planned)\n", st->checked_free,
 		       st->communes, st->planned_free);
 	else
 		printf("  drug-free today     not evaluated: no drug-free criteria in the rulebook on that date (%d planned)\n",
 		       st->planned_free);
+	if (st->reformed) {
+		const struct reform_counts *r = &st->reform;
+
+		printf("  reform 2025-07-01   applied: %d provinces and %d communes created, %d provinces kept, %d closed,\n"
+		       "                      %d districts and %d communes closed; %lld persons moved with their commune,\n"
+		       "                      %lld awaiting re-assignment (pcmt orgunits reassign)\n",
+		       r->provinces_created, r->communes_created, r->provinces_kept, r->provinces_closed, r->districts_closed,
+		       r->communes_closed, r->persons_moved, r->persons_pending);
+		if (st->checked_free >= 0) {
+			printf("  drug-free 2025-06-30 %d of %d communes (old units)\n", st->free_before, st->communes_before);
+			printf("  drug-free today     %d of %d communes (new units, pcmt eval drug-free; %d persons awaiting\n"
+			       "                      re-assignment are counted in none)\n",
+			       st->free_after, st->communes_after, st->awaiting);
+		}
+	}
 	printf("  time                %.1f s\n", secs);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/orghist.h"
 #include "engine/drugfree.h"
 #include "util/date.h"
 
@@ -17,7 +18,11 @@ static const char usage[] =
 	"on --date (the date of the request for recognition; default today), with the rules in force\n"
 	"on that date (pcmt rules). The table lists the number and share of drug-free communes per unit\n"
 	"below, then every failing commune with the persons and reasons behind each failing criterion.\n"
-	"json gives the same answer as GET /api/v1/drug-free; csv gives one row per commune.\n\n"
+	"json gives the same answer as GET /api/v1/drug-free; csv gives one row per commune.\n"
+	"Units are those in force on --date; a code names the unit that had it then (codes are reused by\n"
+	"the 2025 reform), CODE@YYYY-MM-DD the one in force on another date: --orgunit 17357@2025-07-01\n"
+	"--date 2025-06-30 is the new commune evaluated over the old ones it was formed from (marked\n"
+	"approximate when one of them went into it only in part; docs/reform.md).\n\n"
 	"classification gives every commune's type under Decision 28/2025/QĐ-TTg (complex type I, II,\n"
 	"III or none) for --year, with each criterion's value, threshold (rulebook row, * when not\n"
 	"confirmed) and whether it is met; json as GET /api/v1/classification (docs/operations.md).\n\n"
@@ -38,6 +43,19 @@ static void print_table(json_t *a)
 		       json_integer_value(json_object_get(u, "drug_free")), json_real_value(json_object_get(u, "share")));
 	printf("%-8s %-36s %8lld %10lld %6.1f%%\n", "", "total", json_integer_value(json_object_get(sum, "communes")),
 	       json_integer_value(json_object_get(sum, "drug_free")), json_real_value(json_object_get(sum, "share")));
+	if (json_is_true(json_object_get(a, "over_predecessors"))) {
+		json_t *x;
+
+		printf("%s over the units it was formed from:", json_is_true(json_object_get(a, "approximate"))
+								    ? "APPROXIMATE: computed" : "Computed");
+		json_array_foreach(json_object_get(a, "formed_from"), i, x)
+			printf("%s %s %s (%s)", i ? "," : "", json_string_value(json_object_get(x, "code")),
+			       json_string_value(json_object_get(x, "name")), json_string_value(json_object_get(x, "link")));
+		printf("\n");
+	}
+	if (json_integer_value(json_object_get(a, "awaiting_reassignment")))
+		printf("%lld persons of split communes await re-assignment and are counted in no commune "
+		       "(pcmt orgunits reassign)\n", json_integer_value(json_object_get(a, "awaiting_reassignment")));
 	json_array_foreach(json_object_get(a, "communes"), i, c) {
 		if (json_is_true(json_object_get(c, "drug_free")))
 			continue;
@@ -143,8 +161,8 @@ static int run(int argc, char **argv)
 	err_clear(&err);
 	if (!(s = cli_open(cli_db(db), 1)))
 		return 1;
-	if (s->ops->ou_by_code(s, ou, o.date, &info, &err)) {
-		cli_fail("eval", "no org unit with code %s", ou);
+	if (orghist_resolve(s, ou, o.date, &info, &err)) {
+		cli_fail("eval", "%s", err.code == ERR_NOT_FOUND ? "no org unit with that code" : err.message);
 		goto out;
 	}
 	o.ou_id = info.id;

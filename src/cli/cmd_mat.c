@@ -17,7 +17,8 @@ static const char usage[] =
 	"                     [--reason TEXT] [--days N] [--facility ID] [--mg-per-ml N] [--db URL]\n"
 	"       pcmt mat stock --facility ID [--date D] [--receipt ML | --waste ML --reason TEXT]\n"
 	"                      [--mg-per-ml N] [--format table|json] [--db URL]\n"
-	"       pcmt mat reconcile --facility ID --counted ML [--date D] [--opening ML] [--by NAME] [--db URL]\n\n"
+	"       pcmt mat reconcile --facility ID --counted ML [--date D] [--opening ML] [--by NAME] [--db URL]\n"
+	"       pcmt mat rules [--db URL]\n\n"
 	"The opioid substitution clinic (docs/ost.md). queue: the patients due at a dispensing point on\n"
 	"--date (default today), with the prescription, whether dosed, and the missed-dose streak and its\n"
 	"alert (alert from the 3rd missed day, escalate from the 5th, review from the 30th: rulebook rows\n"
@@ -25,7 +26,9 @@ static const char usage[] =
 	"dose: records a dose (and its stock movement) as POST /api/v1/doses does: refused without a\n"
 	"prescription valid that day, a second time the same day, above the prescribed dose, or when it\n"
 	"differs without --reason. stock: the day's stock, or a receipt or waste (volumes in mL) when asked.\n"
-	"reconcile: the evening count; any difference from opening + received - dispensed - waste is flagged.\n\n"
+	"reconcile: the evening count; any difference from opening + received - dispensed - waste is flagged.\n"
+	"rules: adds to a rulebook that predates them the built-in ost.* rows of the codes it lacks\n"
+	"altogether (codes it has are never touched); the clinic commands need them.\n\n"
 	"Exit status 0 on success, 1 when refused or on error (one line on stderr naming the field), 2 on\n"
 	"bad usage.\n";
 
@@ -196,8 +199,28 @@ static int run(int argc, char **argv)
 	if (parse(argc - 1, argv + 1, &a))
 		return cli_usage(&cmd_mat);
 	json = a.format && !strcmp(a.format, "json");
-	if (strcmp(sub, "queue") && strcmp(sub, "dose") && strcmp(sub, "stock") && strcmp(sub, "reconcile"))
+	if (strcmp(sub, "queue") && strcmp(sub, "dose") && strcmp(sub, "stock") && strcmp(sub, "reconcile") &&
+	    strcmp(sub, "rules"))
 		return cli_usage(&cmd_mat);
+	if (!strcmp(sub, "rules")) {
+		json_t *codes = NULL, *c;
+		int added = 0;
+		size_t i;
+
+		err_clear(&err);
+		if (!(s = cli_open(cli_db(a.db), 1)))
+			return 1;
+		if (ost_rules_add_missing(s, &added, &codes, &err)) {
+			store_close(s);
+			return fail_err(sub, &err);
+		}
+		printf("%d ost.* rule%s added%s\n", added, added == 1 ? "" : "s", added ? ":" : " (the rulebook has every code)");
+		json_array_foreach(codes, i, c)
+			printf("  %s\n", json_string_value(c));
+		json_decref(codes);
+		store_close(s);
+		return 0;
+	}
 	if ((strcmp(sub, "dose") && !a.facility) || (!strcmp(sub, "dose") && !a.person) ||
 	    (!strcmp(sub, "reconcile") && !a.has_counted) || (a.has_receipt && a.has_waste) ||
 	    (a.has_waste && !a.reason && !strcmp(sub, "stock")))

@@ -1,5 +1,6 @@
 /* cmd_orgunits.c: `pcmt orgunits import|list`: loads Vietnam's administrative units (pcmt's TSV or
- * the official JSON list) in one transaction, and lists units by parent and kind.
+ * the official JSON list) in one transaction, and lists units by parent and kind (in force on a
+ * date). The reform's verbs (reform, history, search, reassign) live in cmd_reform.c.
  * The parsing and insertion live in src/demo/units.c, shared with `pcmt demo`. */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,8 +13,25 @@
 
 static const char usage[] =
 	"usage: pcmt orgunits import [--db URL] [--valid-from YYYY-MM-DD] FILE\n"
-	"       pcmt orgunits list [--db URL] [--parent CODE] [--kind KIND]\n\n"
-	"import  loads administrative units from FILE: pcmt's TSV (data/vn-units-2025-03-01.tsv, see\n"
+	"       pcmt orgunits list [--db URL] [--parent CODE] [--kind KIND] [--date YYYY-MM-DD]\n"
+	"       pcmt orgunits reform [--db URL] --mapping FILE --effective YYYY-MM-DD [--dry-run]\n"
+	"       pcmt orgunits history [--db URL] [--date YYYY-MM-DD] [--format table|json] CODE\n"
+	"       pcmt orgunits search [--db URL] [--date YYYY-MM-DD] [--format table|json] TEXT\n"
+	"       pcmt orgunits reassign [--db URL] [--orgunit CODE] [--format table|json]\n"
+	"       pcmt orgunits reassign [--db URL] --person ID --to CODE\n\n"
+	"reform    applies a reform mapping (../shared/data/vn-units-2025-07-01-merges.json, or\n"
+	"          data/vn-units-2025-07-01.tsv): new units from --effective, old units closed the day\n"
+	"          before with full/partial successor links, districts closed, residents of units that\n"
+	"          went whole into one new unit moved there, residents of split units listed for\n"
+	"          re-assignment. One transaction; refuses a mapping naming units that do not exist.\n"
+	"          Applying it again changes nothing. --dry-run prints every change and writes none.\n"
+	"history   the unit with CODE (in force on --date, default today) with the units it was formed\n"
+	"          from and went into.\n"
+	"search    units whose name has every word of TEXT, or whose code is TEXT, closed ones too,\n"
+	"          with what they became (or were formed from) as seen on --date.\n"
+	"reassign  lists persons awaiting re-assignment (their commune was split) with the candidate\n"
+	"          units, under --orgunit CODE; with --person and --to, places one of them.\n"
+	"import    loads administrative units from FILE: pcmt's TSV (data/vn-units-2025-03-01.tsv, see\n"
 	"        docs/data.md) or the official JSON list as published (vn-units-2025-03-01.json:\n"
 	"        data[] of provinces with level2s[] districts with level3s[] communes). Creates the\n"
 	"        nation unit VN if missing, then provinces, districts and communes with their parents,\n"
@@ -21,7 +39,8 @@ static const char usage[] =
 	"        already exist is skipped, so importing again changes nothing. --valid-from sets the\n"
 	"        date from which the added units are in force (default: open-ended).\n"
 	"list    prints code, kind and name of the units under --parent CODE (its direct children)\n"
-	"        and/or of --kind nation|province|district|commune, tab-separated.\n\n"
+	"        and/or of --kind nation|province|district|commune, tab-separated; with --date, only\n"
+	"        those in force on that date.\n\n"
 	"The database is --db URL, or $PCMT_DB, or pcmt.db. Exit status 0 on success, 1 on error.\n";
 
 static const char *const level_label[UNITS_LEVELS] = {"nation", "province", "district", "commune"};
@@ -95,6 +114,7 @@ static int do_list(int argc, char **argv)
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
 					     {"parent", required_argument, 0, 'p'},
 					     {"kind", required_argument, 0, 'k'},
+					     {"date", required_argument, 0, 't'},
 					     {0, 0, 0, 0}};
 	const char *db = NULL, *parent = NULL, *kind = NULL;
 	struct store_query q;
@@ -104,10 +124,16 @@ static int do_list(int argc, char **argv)
 	json_t *items = NULL, *it;
 	int64_t total = 0;
 	size_t i;
+	int32_t date = DATE_NONE;
 	int c, rc = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:p:k:", opts, NULL)) != -1) {
+		if (c == 't') {
+			if (date_parse(optarg, &date))
+				return cli_fail("orgunits", "--date: not a date (YYYY-MM-DD)");
+			continue;
+		}
 		if (c == 'd')
 			db = optarg;
 		else if (c == 'p')
@@ -128,7 +154,7 @@ static int do_list(int argc, char **argv)
 	if (!(s = cli_open(cli_db(db), 0)))
 		return 1;
 	if (parent) {
-		if (s->ops->ou_by_code(s, parent, DATE_NONE, &oi, &err)) {
+		if (s->ops->ou_by_code(s, parent, date, &oi, &err)) {
 			if (err.code == ERR_NOT_FOUND)
 				err_set(&err, ERR_NOT_FOUND, "parent", "--parent: no org unit has the code %s", parent);
 			goto fail;
@@ -144,8 +170,19 @@ static int do_list(int argc, char **argv)
 	for (q.offset = 0;; q.offset += q.limit) {
 		if (s->ops->list(s, &ent_orgunits, &q, &items, &total, &err))
 			goto fail;
-		json_array_foreach(items, i, it)
+		json_array_foreach(items, i, it) {
+			int32_t vf = DATE_NONE, vt = DATE_NONE;
+
+			if (date != DATE_NONE) {
+				if (*field(it, "valid_from"))
+					date_parse(field(it, "valid_from"), &vf);
+				if (*field(it, "valid_to"))
+					date_parse(field(it, "valid_to"), &vt);
+				if ((vf != DATE_NONE && vf > date) || (vt != DATE_NONE && vt < date))
+					continue;
+			}
 			printf("%s\t%s\t%s\n", field(it, "code"), field(it, "kind"), field(it, "name"));
+		}
 		i = json_array_size(items);
 		json_decref(items);
 		items = NULL;
@@ -171,8 +208,16 @@ static int run(int argc, char **argv)
 		return do_import(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return do_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reform"))
+		return orgunits_reform(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "history"))
+		return orgunits_history(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "search"))
+		return orgunits_search(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reassign"))
+		return orgunits_reassign(argc - 1, argv + 1);
 	return cli_usage(&cmd_orgunits);
 }
 
-const struct cmd cmd_orgunits = {"orgunits", "import or list administrative units (provinces, districts, communes)",
+const struct cmd cmd_orgunits = {"orgunits", "import, list, reform and trace administrative units (provinces, districts, communes)",
 				 usage, run};

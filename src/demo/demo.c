@@ -23,6 +23,8 @@
 /* Nghệ An recognised 281 of its 412 communes as drug-free on 30 June 2025 (RULES.md). */
 #define FREE_NUM 281
 #define FREE_DEN 412
+/* the 2025 reform: the demo applies it when today is on or after this date */
+#define REFORM_DATE date_from_ymd(2025, 7, 1)
 
 /* Random stream labels: one purpose each, so adding draws to one pass never shifts another. */
 enum { RS_COMMUNE = 1, RS_PLAN, RS_RESIDENCE, RS_PERSON, RS_DUP, RS_HISTORY, RS_ADJUST, RS_TESTS, RS_WRITE };
@@ -1954,6 +1956,62 @@ out:
 	return rc;
 }
 
+/* The province's summary as the engine answers it on a date. */
+static int drugfree_on(struct gen *g, struct live *lv, int32_t date, int *communes, int *free_, int *awaiting,
+		       struct pcmt_err *err)
+{
+	struct drugfree_opts o;
+	json_t *ans = NULL, *sum;
+
+	memset(&o, 0, sizeof(o));
+	o.ou_id = g->province_id;
+	o.date = date;
+	if (drugfree_eval(lv, g->s, &o, &ans, err))
+		return -1;
+	sum = json_object_get(ans, "summary");
+	*communes = (int)json_integer_value(json_object_get(sum, "communes"));
+	*free_ = (int)json_integer_value(json_object_get(sum, "drug_free"));
+	if (awaiting)
+		*awaiting = (int)json_integer_value(json_object_get(ans, "awaiting_reassignment"));
+	json_decref(ans);
+	return 0;
+}
+
+/* Applies the 2025 reform (built-in mapping) in its own transaction and evaluates both sides. */
+static int reform(struct gen *g, struct pcmt_err *err)
+{
+	struct demo_stats *st = g->st;
+	struct reform_map m;
+	struct live *lv = NULL;
+	const char *buf;
+	size_t len;
+	int rc = -1, in_tx = 0;
+
+	buf = units_reform_builtin(&len);
+	if (reform_parse(buf, len, &m, err))
+		return -1;
+	if (g->s->ops->begin(g->s, err))
+		goto out;
+	in_tx = 1;
+	if (reform_apply(g->s, &g->ctx, &m, REFORM_DATE, NULL, &st->reform, err) || g->s->ops->commit(g->s, err))
+		goto out;
+	in_tx = 0;
+	st->reformed = 1;
+	if (g->criteria_in_force) {
+		if (!(lv = live_open(g->s, err)) ||
+		    drugfree_on(g, lv, REFORM_DATE - 1, &st->communes_before, &st->free_before, NULL, err) ||
+		    drugfree_on(g, lv, g->T, &st->communes_after, &st->free_after, &st->awaiting, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	if (in_tx)
+		g->s->ops->rollback(g->s);
+	live_close(lv);
+	reform_map_free(&m);
+	return rc;
+}
+
 int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, struct pcmt_err *err)
 {
 	struct gen g;
@@ -1998,6 +2056,13 @@ int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, 
 
 		snprintf(msg, sizeof(msg), "%s", err->message);
 		err_set(err, err->code, NULL, "the demo was written, but evaluating it failed: %s", msg);
+		goto out;
+	}
+	if (!o->units_path && g.T >= REFORM_DATE && reform(&g, err)) {
+		char msg[sizeof(err->message)];
+
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		err_set(err, err->code, NULL, "the demo was written, but applying the 2025 reform failed: %s", msg);
 		goto out;
 	}
 	rc = 0;

@@ -12,6 +12,7 @@
 #include "demo/ost.h"
 #include "demo/units.h"
 #include "domain/criteria.h"
+#include "engine/reform.h"
 #include "store/store.h"
 
 enum demo_scale { DEMO_SMALL, DEMO_PROVINCE };
@@ -43,13 +44,24 @@ struct demo_stats {
 					   a commune counts once per reason it shows */
 	int failing_with[DEMO_NREASONS]; /* failing communes by how many distinct reasons they show */
 	struct demo_ost_stats ost;       /* the substitution clinics' year (demo/ost.h) */
+	/* the 2025 reform, applied after the province is written when today is on or after 1 July
+	 * 2025 and the built-in units were used (engine/reform.h) */
+	int reformed;              /* 1 when applied */
+	struct reform_counts reform;
+	int communes_after;        /* the province's communes in force today */
+	int free_before;           /* drug-free communes on the day before the reform (old units) */
+	int communes_before;
+	int free_after;            /* drug-free communes today (new units) */
+	int awaiting;              /* persons awaiting re-assignment today in the province */
 };
 
 /* Migrated, empty store expected (persons or facilities present: ERR_CONFLICT). Imports the org
  * units, then generates and inserts the province in ONE transaction; on any error it rolls back
  * and nothing is written. After the commit, evaluates the drug-free criteria for the province on
  * today with the live snapshot; if that fails the data stays written and -1 is returned with err
- * saying so. Fills *st. */
+ * saying so. Then, when today is on or after 2025-07-01, applies the 2025 reform (the built-in
+ * mapping, data/vn-units-2025-07-01.tsv) in a second transaction, so that the demo has history on
+ * both sides of it, and evaluates the province on 2025-06-30 and today. Fills *st. */
 int demo_run(struct store *s, const struct demo_opts *o, struct demo_stats *st, struct pcmt_err *err);
 
 #endif

@@ -89,8 +89,8 @@ static int parse_tsv(char *text, struct rows *out, struct pcmt_err *err)
 		if (!header) {
 			if (!strcmp(p, TSV_HEADER "\tmerged_from"))
 				return err_set(err, ERR_UNSUPPORTED, NULL,
-					       "line %d: this is the 2025-07-01 reform list with old->new merges; "
-					       "loading it is not supported yet", line);
+					       "line %d: this is the 2025-07-01 reform list with old->new merges: "
+					       "apply it with pcmt orgunits reform --mapping FILE --effective 2025-07-01", line);
 			if (strcmp(p, TSV_HEADER))
 				return err_set(err, ERR_BAD_REQUEST, NULL,
 					       "line %d: the header must be code, parent_code, kind, type_name, name "
@@ -185,8 +185,8 @@ static int parse_json(json_t *root, struct rows *out, struct pcmt_err *err)
 		struct row pr = {.ji = (int)i, .jj = -1, .jk = -1};
 
 		if (json_object_get(p, "merges") || json_object_get(p, "splits"))
-			return err_set(err, ERR_UNSUPPORTED, NULL, "this is the 2025-07-01 reform mapping (merges/splits); "
-				       "loading it is not supported yet");
+			return err_set(err, ERR_UNSUPPORTED, NULL, "this is the 2025-07-01 reform mapping (merges/splits): "
+				       "apply it with pcmt orgunits reform --mapping FILE --effective 2025-07-01");
 		if (json_unit(p, 1, NATION_CODE, &pr, err) || rows_push(out, &pr, err) ||
 		    json_children(p, "level2s", &pr, &l2, err))
 			return -1;

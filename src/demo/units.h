@@ -35,5 +35,7 @@ int units_read_file(const char *path, char **buf, size_t *len, struct pcmt_err *
 
 /* data/vn-units-2025-03-01.tsv as embedded in the binary at build time (units_embed.c). */
 const char *units_builtin(size_t *len);
+/* data/vn-units-2025-07-01.tsv (the 2025 reform's mapping, domain/reform.h) as embedded. */
+const char *units_reform_builtin(size_t *len);
 
 #endif

@@ -184,19 +184,24 @@ static int eval_person(const struct snap_person *p, int32_t d, const struct crit
 	return 0;
 }
 
-int crit_eval(const struct snap *s, int32_t ci, int32_t date, const struct crit_params *cp, struct crit_result *out)
+int crit_eval_set(const struct snap *s, int32_t ci, const int32_t *units, int nunits, int32_t date,
+		  const struct crit_params *cp, struct crit_result *out)
 {
-	const struct snap_ou *c = &s->ous[ci];
-
 	memset(out, 0, sizeof(*out));
 	out->commune_ix = ci;
 	out->date = date;
 	out->pass_c[0] = out->pass_c[1] = out->pass_c[2] = 1;
-	for (int32_t i = 0; i < c->nmembers; i++) {
-		const struct snap_person *p = s->persons[c->members[i]];
+	for (int u = 0; u < nunits; u++) {
+		const struct snap_ou *c = &s->ous[units[u]];
 
-		if (p && eval_person(p, date, cp, out))
-			return -1;
+		for (int32_t i = 0; i < c->nmembers; i++) {
+			const struct snap_person *p = s->persons[c->members[i]];
+
+			/* members include past residents: count a person where they lived on the date,
+			 * so that each person counts in one unit only */
+			if (p && (p->nres == 0 || snap_residence(p, date) == c->id) && eval_person(p, date, cp, out))
+				return -1;
+		}
 	}
 	if (out->addicts_in_community >= cp->ceiling) {
 		if (add_fail(out, 1, NULL, CL_ADDICT, CR_CEILING, DATE_NONE))
@@ -206,6 +211,11 @@ int crit_eval(const struct snap *s, int32_t ci, int32_t date, const struct crit_
 	}
 	out->pass = out->pass_c[0] && out->pass_c[1] && out->pass_c[2];
 	return 0;
+}
+
+int crit_eval(const struct snap *s, int32_t ci, int32_t date, const struct crit_params *cp, struct crit_result *out)
+{
+	return crit_eval_set(s, ci, &ci, 1, date, cp, out);
 }
 
 void crit_result_free(struct crit_result *r)

@@ -73,6 +73,11 @@ struct crit_result {
 
 /* Evaluates commune index ci of s on date. Returns 0, or -1 when out of memory. */
 int crit_eval(const struct snap *s, int32_t ci, int32_t date, const struct crit_params *cp, struct crit_result *out);
+/* Evaluates the persons who resided on date in any of units[0..nunits) as one commune, reported as
+ * commune index ci: a unit formed by the 2025 reform, evaluated before it existed, over the units
+ * it was formed from (each person counts once: where they lived on date). */
+int crit_eval_set(const struct snap *s, int32_t ci, const int32_t *units, int nunits, int32_t date,
+		  const struct crit_params *cp, struct crit_result *out);
 void crit_result_free(struct crit_result *r);
 /* English and Vietnamese sentences for a failure, e.g. "no test since 2024-05-02". */
 void crit_reason_text(const struct crit_fail *f, int vietnamese, char *buf, size_t cap);

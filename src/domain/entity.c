@@ -201,7 +201,7 @@ static int derive_name(json_t *rec, struct pcmt_err *err)
 
 const struct entity_def ent_orgunits = {
 	"orgunits", "org_unit", "Đơn vị hành chính", "Org units", E_ORGUNIT, f_orgunits, N(f_orgunits),
-	"t.id", "t.kind, t.code", check_orgunit, derive_name};
+	"t.id", "t.kind, t.code, t.id", check_orgunit, derive_name};
 
 /* ---- facilities ----------------------------------------------------------------------------- */
 

@@ -122,9 +122,8 @@ static void pfacts(const struct ind_env *env, const struct snap_person *p, unsig
 static void ost_pfacts(const struct ind_env *env, const struct snap_person *p, struct ind_pfacts *f)
 {
 	static const int months[2] = {6, 12};
-	int32_t from = env->w.from, at = env->w.at, lo = INT32_MIN, hi = INT32_MIN;
+	int32_t from = env->w.from, at = env->w.at;
 	const struct snap_ost *o = p->ost;
-	uint32_t k = 0;
 
 	for (uint16_t i = 0; i < p->ntreat; i++) {
 		const struct snap_treat *t = &p->treat[i];
@@ -142,35 +141,11 @@ static void ost_pfacts(const struct ind_env *env, const struct snap_person *p, s
 	}
 	if (!o)
 		return;
-	for (uint16_t i = 0; f->ost && i < o->ndose && !f->ost_take_home; i++)
-		f->ost_take_home = o->dose[i].take_home && o->dose[i].date >= from && o->dose[i].date <= at;
-	/* the prescriptions' spans, sorted by start, merged into runs [lo, hi] clipped to the window; the
-	 * days of each run are due, and those without a dose (at most one a day) missed */
-	for (int i = 0; i <= (int)o->nrx; i++) {
-		int32_t a = i < o->nrx ? o->rx[i].from : INT32_MAX, b = i < o->nrx ? o->rx[i].to : INT32_MAX;
+	{
+		int th;
 
-		if (i < o->nrx && hi != INT32_MIN && a <= hi + 1) {
-			if (b > hi)
-				hi = b;
-			continue;
-		}
-		if (hi != INT32_MIN) {
-			int32_t x = lo < from ? from : lo, y = hi > at ? at : hi;
-
-			if (x <= y) {
-				int dosed = 0;
-
-				while (k < o->ndose && o->dose[k].date < x)
-					k++;
-				for (int32_t last = INT32_MIN; k < o->ndose && o->dose[k].date <= y; k++)
-					if (o->dose[k].date != last)
-						dosed++, last = o->dose[k].date;
-				f->ost_due += y - x + 1;
-				f->ost_missed += y - x + 1 - dosed;
-			}
-		}
-		lo = a;
-		hi = b;
+		ost_dose_days(o, from, at, &f->ost_due, &f->ost_missed, &th);
+		f->ost_take_home = (uint8_t)(f->ost && th);
 	}
 }
 
@@ -1036,15 +1011,17 @@ PF_INLINE void prefetch_events(const struct snap_person *p, unsigned parts, int 
 	}
 }
 
-/* Adds person p, resident of the unit at position li, to every window's person-level measures. */
-static void person_add(struct calc_win *cw, int nw, const struct snap_person *p, int32_t li)
+/* Adds person p, resident of the unit at position li (id ou), to every window's person-level
+ * measures. A past resident (the 2025 reform, docs/reform.md) counts where they lived at the end of
+ * the window, so that a roll-up counts each person once. */
+static void person_add(struct calc_win *cw, int nw, const struct snap_person *p, int32_t li, int64_t ou)
 {
 	for (int i = 0; i < nw; i++) {
 		struct calc_win *c = &cw[i];
 		double *v = &c->sub[(size_t)li * IND_NMEAS];
 		struct ind_pfacts pf;
 
-		if (!c->npm)
+		if (!c->npm || (p->nres && snap_residence(p, c->env.w.stock) != ou))
 			continue;
 		pfacts(&c->env, p, c->parts, &pf);
 		for (int j = 0; j < c->npm; j++)
@@ -1095,7 +1072,7 @@ static int pass_by_commune(const struct snap *s, const int32_t *order, int32_t n
 				prefetch_events(q, parts, crit);
 		for (size_t k = (size_t)start[li]; parts && k < end; k++)
 			if ((q = s->persons[flat[k]]))
-				person_add(cw, nw, q, li);
+				person_add(cw, nw, q, li, o->id);
 		if (!crit || o->kind != OK_COMMUNE)
 			continue;
 		for (int i = 0; i < nw; i++) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/snap.h"
 #include "util/date.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -422,5 +423,88 @@ void ost_retention(const struct ost_episode *e, int n, int months, int32_t from,
 			continue;
 		++*cohort;
 		*retained += ost_retained(e[i].start, e[i].end, months);
+	}
+}
+
+/* ---- over the live snapshot ------------------------------------------------------------------ */
+
+void ost_dose_days(const struct snap_ost *o, int32_t from, int32_t at, int *due, int *missed, int *take_home)
+{
+	int32_t lo = INT32_MIN, hi = INT32_MIN;
+	uint32_t k = 0;
+
+	*due = *missed = *take_home = 0;
+	if (!o)
+		return;
+	for (uint16_t i = 0; i < o->ndose && !*take_home; i++)
+		*take_home = o->dose[i].take_home && o->dose[i].date >= from && o->dose[i].date <= at;
+	/* the spans, sorted by start, merged into runs [lo, hi] clipped to the window; the days of each
+	 * run are due, and those without a dose (at most one a day) missed */
+	for (int i = 0; i <= (int)o->nrx; i++) {
+		int32_t a = i < o->nrx ? o->rx[i].from : INT32_MAX, b = i < o->nrx ? o->rx[i].to : INT32_MAX;
+
+		if (i < o->nrx && hi != INT32_MIN && a <= hi + 1) {
+			if (b > hi)
+				hi = b;
+			continue;
+		}
+		if (hi != INT32_MIN) {
+			int32_t x = lo < from ? from : lo, y = hi > at ? at : hi;
+
+			if (x <= y) {
+				int dosed = 0;
+
+				while (k < o->ndose && o->dose[k].date < x)
+					k++;
+				for (int32_t last = INT32_MIN; k < o->ndose && o->dose[k].date <= y; k++)
+					if (o->dose[k].date != last)
+						dosed++, last = o->dose[k].date;
+				*due += y - x + 1;
+				*missed += y - x + 1 - dosed;
+			}
+		}
+		lo = a;
+		hi = b;
+	}
+}
+
+void ost_clinic_stats(const struct snap *s, int64_t facility, int32_t from, int32_t at, struct ost_clinic_stats *out)
+{
+	static const int months[2] = {6, 12};
+
+	memset(out, 0, sizeof(*out));
+	for (int32_t i = 0; i < s->npersons; i++) {
+		const struct snap_person *p = s->persons[i];
+		int here = 0, on = 0;
+
+		if (!p || !p->ntreat)
+			continue;
+		for (uint16_t t = 0; t < p->ntreat; t++) {
+			const struct snap_treat *e = &p->treat[t];
+
+			if ((e->kind != TX_METHADONE && e->kind != TX_BUPRENORPHINE) || e->facility != facility)
+				continue;
+			if (e->start <= at && e->end >= from)
+				here = 1;
+			if (e->start <= at && e->end >= at && e->outcome != TO_DIED)
+				on = 1;
+			for (int m = 0; m < 2; m++) {
+				int32_t mark = ost_retention_mark(e->start, months[m]);
+
+				if (mark >= from && mark <= at) {
+					out->cohort[m]++;
+					out->retained[m] += ost_retained(e->start, e->end, months[m]);
+				}
+			}
+		}
+		if (here) {
+			int due, missed, th;
+
+			ost_dose_days(p->ost, from, at, &due, &missed, &th);
+			out->due += due;
+			out->missed += missed;
+			out->patients += on;
+			out->take_home_patients += on && th;
+		}
 	}
 }

@@ -111,4 +111,24 @@ struct ost_episode {
 void ost_retention(const struct ost_episode *e, int n, int months, int32_t from, int32_t to, int *cohort,
 		   int *retained);
 
+/* ---- over the live snapshot (snap.h) --------------------------------------------------------- */
+
+struct snap;
+struct snap_ost;
+
+/* A patient's dose days over [from, at]: days under a prescription (overlapping spans merged), those
+ * without a dose, and whether a take-home dose covers a day of it. o may be NULL (nothing). */
+void ost_dose_days(const struct snap_ost *o, int32_t from, int32_t at, int *due, int *missed, int *take_home);
+
+/* One clinic's figures over [from, at], its patients being those with a methadone or buprenorphine
+ * episode at the facility: on treatment on `at`, of whom with a take-home dose in the window; dose days
+ * due and missed (of patients with an episode there overlapping the window); episodes there whose 6-
+ * and 12-month marks lie in the window, and those retained at them. The org-unit indicators count
+ * the same by residence (domain/indicators.c). */
+struct ost_clinic_stats {
+	int patients, take_home_patients, due, missed;
+	int cohort[2], retained[2]; /* 6 and 12 months */
+};
+void ost_clinic_stats(const struct snap *s, int64_t facility, int32_t from, int32_t at, struct ost_clinic_stats *out);
+
 #endif

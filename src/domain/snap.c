@@ -134,6 +134,7 @@ void snap_person_free(struct snap_person *p)
 		free(p->ost->rx);
 		free(p->ost);
 	}
+	free(p->res);
 	if (p->cap_test || !p->ntest)
 		free(p->test); /* tests in a slab belong to the image */
 	free(p);
@@ -146,6 +147,8 @@ void snap_free(struct snap *s)
 	for (int32_t i = 0; i < s->nous; i++) {
 		free(s->ous[i].name);
 		free(s->ous[i].members);
+		free(s->ous[i].pred);
+		free(s->ous[i].succ);
 	}
 	free(s->ous);
 	free(s->fac);
@@ -313,6 +316,39 @@ int snap_person_treat(struct snap_person *p, const char *kind, int64_t facility,
 	return 0;
 }
 
+int snap_person_res(struct snap_person *p, int64_t ou, int32_t from, int32_t to)
+{
+	if (ou <= 0 || to == DATE_NONE || p->nres == UINT16_MAX)
+		return 0;
+	APPEND(p->res, p->nres, struct snap_res);
+	p->res[p->nres++] = (struct snap_res){from, to, ou};
+	return 0;
+}
+
+static int link_push(struct snap_link **arr, int32_t *n, struct snap_link l)
+{
+	struct snap_link *np = realloc(*arr, (size_t)(*n + 1) * sizeof(**arr));
+
+	if (!np)
+		return -1;
+	np[(*n)++] = l;
+	*arr = np;
+	return 0;
+}
+
+int snap_link_add(struct snap *s, int64_t from, int64_t to, const char *kind, int32_t effective)
+{
+	int32_t a = map_get(s->ou_map, from), b = map_get(s->ou_map, to);
+	int8_t partial = (int8_t)(kind && !strcmp(kind, "partial"));
+
+	if (a < 0 || b < 0)
+		return 0;
+	if (link_push(&s->ous[a].succ, &s->ous[a].nsucc, (struct snap_link){b, partial, effective}) ||
+	    link_push(&s->ous[b].pred, &s->ous[b].npred, (struct snap_link){a, partial, effective}))
+		return -1;
+	return 0;
+}
+
 int snap_person_sup(struct snap_person *p, const char *kind, int32_t date)
 {
 	int k = code_ix(&en_support_kind, kind);
@@ -438,6 +474,13 @@ static int cmp_test(const void *a, const void *b)
 	return x->kind - y->kind;
 }
 
+static int cmp_res(const void *a, const void *b)
+{
+	const struct snap_res *x = a, *y = b;
+
+	return (x->to > y->to) - (x->to < y->to);
+}
+
 static void person_sort(struct snap_person *p)
 {
 	if (p->ncls > 1)
@@ -456,6 +499,8 @@ static void person_sort(struct snap_person *p)
 		qsort(p->ost->dose, p->ost->ndose, sizeof(*p->ost->dose), cmp_dose);
 	if (p->ost && p->ost->nrx > 1)
 		qsort(p->ost->rx, p->ost->nrx, sizeof(*p->ost->rx), cmp_span);
+	if (p->nres > 1)
+		qsort(p->res, p->nres, sizeof(*p->res), cmp_res);
 }
 
 int snap_slab_reserve(struct snap *s, size_t n)
@@ -492,11 +537,20 @@ int snap_slab_test(struct snap *s, struct snap_person *p, int32_t date, const ch
 	return snap_person_test(p, date, kind, result);
 }
 
+static void members_drop(struct snap *s, const struct snap_person *p, int32_t ix);
+static int members_add(struct snap *s, const struct snap_person *p, int32_t ix);
+
 void snap_sort_all(struct snap *s)
 {
 	for (int32_t i = 0; i < s->npersons; i++)
-		if (s->persons[i])
+		if (s->persons[i]) {
 			person_sort(s->persons[i]);
+			/* past residences came after the person was put: make them members there too */
+			if (s->persons[i]->nres) {
+				members_drop(s, s->persons[i], i);
+				(void)members_add(s, s->persons[i], i);
+			}
+		}
 }
 
 static int member_add(struct snap *s, int64_t ou, int32_t pix)
@@ -535,6 +589,45 @@ static void member_drop(struct snap *s, int64_t ou, int32_t pix)
 		}
 }
 
+/* The distinct units a person is a member of: the current residence and every past one. */
+enum { UNITS_MAX = 64 };
+
+static int person_units(const struct snap_person *p, int64_t u[UNITS_MAX])
+{
+	int n = 0;
+
+	u[n++] = p->ou;
+	for (uint16_t i = 0; i < p->nres && n < UNITS_MAX; i++) {
+		int seen = 0;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = u[k] == p->res[i].ou;
+		if (!seen)
+			u[n++] = p->res[i].ou;
+	}
+	return n;
+}
+
+static void members_drop(struct snap *s, const struct snap_person *p, int32_t ix)
+{
+	int64_t u[UNITS_MAX];
+	int n = person_units(p, u);
+
+	for (int k = 0; k < n; k++)
+		member_drop(s, u[k], ix);
+}
+
+static int members_add(struct snap *s, const struct snap_person *p, int32_t ix)
+{
+	int64_t u[UNITS_MAX];
+	int n = person_units(p, u);
+
+	for (int k = 0; k < n; k++)
+		if (member_add(s, u[k], ix))
+			return -1;
+	return 0;
+}
+
 int snap_person_put(struct snap *s, struct snap_person *p)
 {
 	int32_t ix = map_get(s->person_map, p->id);
@@ -543,9 +636,12 @@ int snap_person_put(struct snap *s, struct snap_person *p)
 	if (ix >= 0 && s->persons[ix]) {
 		struct snap_person *old = s->persons[ix];
 
-		if (old->ou != p->ou) {
-			member_drop(s, old->ou, ix);
-			if (member_add(s, p->ou, ix)) {
+		if (old->ou != p->ou || old->nres || p->nres) {
+			members_drop(s, old, ix);
+			if (members_add(s, p, ix)) {
+				members_drop(s, p, ix);
+				s->persons[ix] = NULL;
+				snap_person_free(old);
 				snap_person_free(p);
 				return -1;
 			}
@@ -574,7 +670,8 @@ int snap_person_put(struct snap *s, struct snap_person *p)
 		}
 	}
 	s->persons[ix] = p;
-	if (member_add(s, p->ou, ix)) {
+	if (members_add(s, p, ix)) {
+		members_drop(s, p, ix);
 		s->persons[ix] = NULL;
 		snap_person_free(p);
 		return -1;
@@ -595,7 +692,7 @@ void snap_person_drop(struct snap *s, int64_t id)
 
 	if (ix < 0 || !s->persons[ix])
 		return;
-	member_drop(s, s->persons[ix]->ou, ix);
+	members_drop(s, s->persons[ix], ix);
 	snap_person_free(s->persons[ix]);
 	s->persons[ix] = NULL; /* the slot stays mapped to the id: a re-insert reuses it */
 }
@@ -620,39 +717,53 @@ int snap_ou_under(const struct snap *s, int32_t ix, int32_t root)
 	return 0;
 }
 
-static int in_force(const struct snap_ou *o, int32_t date)
+int snap_in_force(const struct snap_ou *o, int32_t date)
 {
 	return (o->valid_from == DATE_NONE || o->valid_from <= date) && (o->valid_to == SNAP_OPEN || o->valid_to >= date);
+}
+
+int64_t snap_residence(const struct snap_person *p, int32_t date)
+{
+	for (uint16_t i = 0; i < p->nres; i++)
+		if (date <= p->res[i].to)
+			return p->res[i].ou;
+	return p->ou;
 }
 
 int snap_communes(const struct snap *s, int32_t root, int32_t date,
 		  int (*fn)(const struct snap *s, int32_t commune_ix, void *cls), void *cls)
 {
-	int32_t stack[128], top = 0;
+	int32_t *stack, top = 0;
+	int rc = 0;
 
 	if (root < 0 || root >= s->nous)
 		return 0;
+	/* a province has both its closed districts and, since the reform, its communes directly below
+	 * it: the stack is sized for the whole tree rather than a guess */
+	if (!(stack = malloc((size_t)s->nous * sizeof(*stack))))
+		return -1;
 	stack[top++] = root;
-	while (top > 0) {
-		int32_t i = stack[--top];
+	while (top > 0 && rc == 0) {
+		int32_t i = stack[--top], first = top;
 		const struct snap_ou *o = &s->ous[i];
 
 		if (o->kind == OK_COMMUNE) {
-			if (in_force(o, date) && fn(s, i, cls))
-				return -1;
+			if (snap_in_force(o, date) && fn(s, i, cls))
+				rc = -1;
 			continue;
 		}
-		/* push children in reverse so that they are visited in list order */
-		{
-			int32_t kids[4096], n = 0;
+		/* children pushed, then reversed, so that they are visited in list order */
+		for (int32_t c = o->first_child; c >= 0 && top < s->nous; c = s->ous[c].next_sibling)
+			stack[top++] = c;
+		for (int32_t a = first, b = top - 1; a < b; a++, b--) {
+			int32_t t = stack[a];
 
-			for (int32_t c = o->first_child; c >= 0 && n < 4096; c = s->ous[c].next_sibling)
-				kids[n++] = c;
-			while (n > 0 && top < 128)
-				stack[top++] = kids[--n];
+			stack[a] = stack[b];
+			stack[b] = t;
 		}
 	}
-	return 0;
+	free(stack);
+	return rc;
 }
 
 int snap_holds(const struct snap_person *p, int kind, int32_t date)

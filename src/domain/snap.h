@@ -54,19 +54,26 @@ struct snap_ost {
 	struct snap_dose *dose;   /* sorted by date */
 	struct snap_span *rx;     /* sorted by from */
 };
+/* a past residence: the person lived in ou from `from` (DATE_NONE: since always) to `to` */
+struct snap_res { int32_t from, to; int64_t ou; };
+/* a succession link between org units (index into ous), full or partial, from `effective` on */
+struct snap_link { int32_t ix; int8_t partial; int32_t effective; };
 
 struct snap_person {
 	int64_t id;
 	int64_t ou;        /* residence commune (org-unit id) */
 	int32_t dob;       /* DATE_NONE when unknown */
 	int8_t female;
-	uint16_t ncls, nrec, ndet, ntreat, nsup;
+	uint16_t ncls, nrec, ndet, ntreat, nsup, nres;
 	uint32_t ntest, cap_test;  /* cap_test 0 with ntest > 0: the tests live in the image's slab */
 	struct snap_cls *cls;     /* sorted by from */
 	struct snap_rec *rec;     /* sorted by opened */
 	struct snap_det *det;     /* sorted by date */
 	struct snap_treat *treat; /* sorted by start */
 	struct snap_sup *sup;     /* sorted by date */
+	struct snap_res *res;     /* residences before `ou`, sorted by `to`; the person is a member of
+				     each of these units too, so that a commune evaluated on a past date
+				     finds who lived there then (snap_residence) */
 	struct snap_test *test;   /* sorted by date; on one day negatives first, so a day's last test
 				     is positive if any test that day was */
 	struct snap_ost *ost;     /* NULL unless the person has substitution doses or prescriptions */
@@ -80,7 +87,10 @@ struct snap_ou {
 	char *name;
 	int32_t parent_ix;   /* index of the parent in ous, -1 for a root */
 	int32_t first_child, next_sibling; /* child lists by index, -1 terminated */
-	/* persons residing here: indexes into persons */
+	/* succession (the 2025 reform): the units it was formed from and went into */
+	struct snap_link *pred, *succ;
+	int32_t npred, nsucc;
+	/* persons residing here now or in the past (snap_residence tells which): indexes into persons */
 	int32_t *members;
 	int32_t nmembers, cap_members;
 };
@@ -130,6 +140,9 @@ int snap_person_sup(struct snap_person *p, const char *kind, int32_t date);
 /* a substitution dose for `date` (kind an en_ost_dose_kind code) and a prescription's span */
 int snap_person_dose(struct snap_person *p, int32_t date, const char *kind);
 int snap_person_rx(struct snap_person *p, int32_t from, int32_t to);
+int snap_person_res(struct snap_person *p, int64_t ou, int32_t from, int32_t to);
+/* Records that unit `from` went into `to` ("full" or "partial") on effective; after snap_finish. */
+int snap_link_add(struct snap *s, int64_t from, int64_t to, const char *kind, int32_t effective);
 void snap_person_free(struct snap_person *p);
 /* Sorts p's events and puts p in the image (replacing the person with the same id, and moving it
  * between communes' member lists). Takes ownership of p. */
@@ -157,7 +170,13 @@ int snap_ou_under(const struct snap *s, int32_t ix, int32_t root);
 int snap_communes(const struct snap *s, int32_t root, int32_t date,
 		  int (*fn)(const struct snap *s, int32_t commune_ix, void *cls), void *cls);
 
+/* 1 when unit o is in force on date. */
+int snap_in_force(const struct snap_ou *o, int32_t date);
+
 /* Facts about one person on a date, shared by criteria and indicators. */
+/* The org unit the person resided in on date: a past residence whose period holds it (the earliest
+ * one for dates before any), else the current one. */
+int64_t snap_residence(const struct snap_person *p, int32_t date);
 int snap_holds(const struct snap_person *p, int kind, int32_t date);      /* classification held on date */
 const struct snap_rec *snap_open_record(const struct snap_person *p, int kind, int32_t date); /* kind -1: any */
 const struct snap_test *snap_latest_test(const struct snap_person *p, int32_t date); /* on or before */

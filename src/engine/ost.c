@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/live.h"
+#include "engine/rulebook.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -1031,4 +1033,89 @@ out:
 int ost_reconcile_record(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err)
 {
 	return in_tx(env, reconcile_tx, body, out, err);
+}
+
+/* ---- a clinic's indicators ------------------------------------------------------------------- */
+
+static json_t *share(int num, int den)
+{
+	return den ? json_real(100.0 * num / den) : json_null();
+}
+
+int ost_clinic_indicators(struct live *lv, const struct ost_env *env, int64_t facility, int32_t from, int32_t to,
+			  json_t **out, struct pcmt_err *err)
+{
+	struct ost_clinic_stats cs;
+	json_t *fac = NULL;
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
+
+	*out = NULL;
+	if (to < from)
+		return err_set(err, ERR_INVALID, "from", "from must not be after to");
+	if (need_ost_point(env, facility, "facility", &fac, err) || live_sync(lv, env->st, err)) {
+		json_decref(fac);
+		return -1;
+	}
+	ost_clinic_stats(live_read(lv), facility, from, to, &cs);
+	live_done(lv);
+	*out = json_pack("{s:{s:O, s:O}, s:s, s:s, s:i, s:i, s:o, s:i, s:i, s:o, s:{s:i, s:i, s:o}, s:{s:i, s:i, s:o}}",
+			 "facility", "id", json_object_get(fac, "id"), "name", json_object_get(fac, "name"), "from",
+			 date_format(from, a), "to", date_format(to, b), "patients", cs.patients, "take_home_patients",
+			 cs.take_home_patients, "take_home_pct", share(cs.take_home_patients, cs.patients), "dose_days_due",
+			 cs.due, "dose_days_missed", cs.missed, "missed_dose_pct", share(cs.missed, cs.due), "retention_6m",
+			 "cohort", cs.cohort[0], "retained", cs.retained[0], "pct", share(cs.retained[0], cs.cohort[0]),
+			 "retention_12m", "cohort", cs.cohort[1], "retained", cs.retained[1], "pct",
+			 share(cs.retained[1], cs.cohort[1]));
+	json_decref(fac);
+	return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
+}
+
+/* ---- the clinic's rules in an older rulebook --------------------------------------------------- */
+
+int ost_rules_add_missing(struct store *s, int *added, json_t **codes, struct pcmt_err *err)
+{
+	struct rulebook have, def;
+	json_t *list = json_array();
+	int rc = -1, in_tx = 0;
+
+	*added = 0;
+	if (codes)
+		*codes = NULL;
+	rulebook_init(&have);
+	rulebook_init(&def);
+	if (!list || rulebook_open(s, &have, err) || rulebook_builtin(&def, err))
+		goto out;
+	if (s->ops->begin(s, err))
+		goto out;
+	in_tx = 1;
+	for (int i = 0; i < def.n; i++) {
+		const struct rule *r = &def.rules[i];
+		int known = 0;
+
+		if (strncmp(r->code, "ost.", 4))
+			continue;
+		for (int k = 0; k < have.n && !known; k++)
+			known = !strcmp(have.rules[k].code, r->code);
+		if (known)
+			continue;
+		if (s->ops->rule_put(s, r, err))
+			goto out;
+		json_array_append_new(list, json_string(r->code));
+		++*added;
+	}
+	if (s->ops->commit(s, err))
+		goto out;
+	in_tx = 0;
+	if (codes) {
+		*codes = list;
+		list = NULL;
+	}
+	rc = 0;
+out:
+	if (in_tx)
+		s->ops->rollback(s);
+	json_decref(list);
+	rulebook_free(&have);
+	rulebook_free(&def);
+	return rc;
 }

@@ -22,6 +22,11 @@ const struct http_ext *http_ext_for(const struct entity_def *e)
 
 int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_t *id)
 {
+	return http_resolve_ou_on(r, param, v, DATE_NONE, id);
+}
+
+int http_resolve_ou_on(struct http_req *r, const char *param, const char *v, int32_t date, int64_t *id)
+{
 	struct ou_info ou;
 	struct pcmt_err err;
 	int64_t n;
@@ -29,8 +34,24 @@ int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_
 	err_clear(&err);
 	if (!v || !*v)
 		return http_failf(r, ERR_INVALID, param, "%s must name an org unit by code or id", param);
+	if (strlen(v) <= 32 && strchr(v, '@')) { /* CODE@YYYY-MM-DD: the unit in force on that date */
+		char code[33];
+		const char *at = strchr(v, '@');
+
+		memcpy(code, v, (size_t)(at - v));
+		code[at - v] = '\0';
+		if (date_parse(at + 1, &date))
+			return http_failf(r, ERR_INVALID, param, "%s: write CODE@YYYY-MM-DD", param);
+		if (r->st->ops->ou_by_code(r->st, code, date, &ou, &err) == 0) {
+			*id = ou.id;
+			return 0;
+		}
+		if (err.code != ERR_NOT_FOUND)
+			return http_fail(r, &err);
+		return http_failf(r, ERR_INVALID, param, "%s: no org unit has this code", param);
+	}
 	if (strlen(v) <= 16) {
-		if (r->st->ops->ou_by_code(r->st, v, DATE_NONE, &ou, &err) == 0) {
+		if (r->st->ops->ou_by_code(r->st, v, date, &ou, &err) == 0) {
 			*id = ou.id;
 			return 0;
 		}
@@ -52,6 +73,12 @@ int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_
 
 int http_resolve_root(struct http_req *r, const char *param, const char *v, const char *dflt, int64_t *id)
 {
+	return http_resolve_root_on(r, param, v, dflt, DATE_NONE, id);
+}
+
+int http_resolve_root_on(struct http_req *r, const char *param, const char *v, const char *dflt, int32_t date,
+			 int64_t *id)
+{
 	struct pcmt_err err;
 	int yes = 0;
 
@@ -62,9 +89,9 @@ int http_resolve_root(struct http_req *r, const char *param, const char *v, cons
 			*id = r->scope->ou_id;
 			return 0;
 		}
-		return dflt ? http_resolve_ou(r, param, dflt, id) : 0;
+		return dflt ? http_resolve_ou_on(r, param, dflt, date, id) : 0;
 	}
-	if (http_resolve_ou(r, param, v, id))
+	if (http_resolve_ou_on(r, param, v, date, id))
 		return -1;
 	if (!r->scope || !r->scope->ou_id)
 		return 0;

@@ -63,7 +63,7 @@ int api_drugfree(struct http_req *r)
 		o.date = r->ctx.today;
 	else if (date_parse(a.date, &o.date))
 		return http_failf(r, ERR_INVALID, "date", "date must be a real date, YYYY-MM-DD or DD/MM/YYYY");
-	if (http_resolve_root(r, "orgunit", a.orgunit, NULL, &o.ou_id))
+	if (http_resolve_root_on(r, "orgunit", a.orgunit, NULL, o.date, &o.ou_id))
 		return -1;
 	if (flag(r, "details", a.details, 1, &o.details) || flag(r, "names", a.names, 1, &o.names) ||
 	    flag(r, "suppress", a.suppress, 0, &o.suppress))

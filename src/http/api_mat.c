@@ -134,3 +134,48 @@ int api_mat_stock_day(struct http_req *r)
 {
 	return read_with(r, 0);
 }
+
+/* GET /api/v1/mat/indicators?facility=ID&from=D&to=D: one clinic's indicators (default: the 30 days
+ * up to today). */
+struct ind_args {
+	const char *facility, *from, *to;
+};
+
+static int ind_param(struct http_req *r, const char *k, const char *v, void *cls)
+{
+	struct ind_args *a = cls;
+
+	if (!strcmp(k, "facility"))
+		a->facility = v;
+	else if (!strcmp(k, "from"))
+		a->from = v;
+	else if (!strcmp(k, "to"))
+		a->to = v;
+	else
+		return http_failf(r, ERR_BAD_REQUEST, k, "unknown parameter %s (use facility, from, to)", k);
+	return 0;
+}
+
+int api_mat_indicators(struct http_req *r)
+{
+	struct ind_args a = {NULL, NULL, NULL};
+	struct pcmt_err err;
+	struct ost_env env = {r->st, r->scope, NULL, r->ctx};
+	json_t *out = NULL;
+	int64_t facility;
+	int32_t from, to = r->ctx.today;
+
+	if (http_query_each(r, ind_param, &a))
+		return -1;
+	if (!a.facility || (facility = http_parse_pos(a.facility)) <= 0)
+		return http_failf(r, ERR_INVALID, "facility", "facility must be the id of a dispensing point");
+	if (a.to && date_parse(a.to, &to))
+		return http_failf(r, ERR_INVALID, "to", "to must be a date (YYYY-MM-DD or DD/MM/YYYY)");
+	from = to - 29;
+	if (a.from && date_parse(a.from, &from))
+		return http_failf(r, ERR_INVALID, "from", "from must be a date (YYYY-MM-DD or DD/MM/YYYY)");
+	err_clear(&err);
+	if (ost_clinic_indicators(r->live, &env, facility, from, to, &out, &err))
+		return http_fail(r, &err);
+	return http_json(r, 200, out);
+}

@@ -158,12 +158,18 @@ int api_mat_dose(struct http_req *r);
 int api_mat_stock_add(struct http_req *r);
 int api_mat_reconcile(struct http_req *r);
 int api_mat_immutable(struct http_req *r);
+int api_mat_indicators(struct http_req *r);
 int api_login(struct http_req *r);
 int api_logout(struct http_req *r);
 int api_me(struct http_req *r);
 int api_token_new(struct http_req *r);
 int api_audit(struct http_req *r);
 int api_import(struct http_req *r);
+int api_orgunit_history(struct http_req *r);   /* api_reform.c */
+int api_orgunit_search(struct http_req *r);
+int api_person_residence(struct http_req *r);
+int api_reassign_list(struct http_req *r);
+int api_reassign(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {
@@ -186,5 +192,10 @@ int http_resolve_ou(struct http_req *r, const char *param, const char *v, int64_
  * the caller's own unit (the whole country for an admin: *id = 0 and dflt is resolved instead when
  * not NULL). */
 int http_resolve_root(struct http_req *r, const char *param, const char *v, const char *dflt, int64_t *id);
+/* The same, codes naming the units in force on `date` (CODE@YYYY-MM-DD another date). */
+int http_resolve_root_on(struct http_req *r, const char *param, const char *v, const char *dflt, int32_t date,
+			 int64_t *id);
+/* The same, a code naming the unit in force on `date` (codes are reused by the 2025 reform). */
+int http_resolve_ou_on(struct http_req *r, const char *param, const char *v, int32_t date, int64_t *id);
 
 #endif

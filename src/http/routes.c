@@ -97,6 +97,12 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/enums", api_enums, 0, ROLES_ALL, NULL},
 	{"GET", "/api/v1/schema", api_schema, 0, ROLES_ALL, NULL},
 	{"GET", "/api/v1/persons/{id}/timeline", api_person_timeline, 0, CARE, "read"},
+	{"GET", "/api/v1/persons/{id}/residence", api_person_residence, 0, CARE, "read"},
+	{"GET", "/api/v1/orgunits/search", api_orgunit_search, 0, ROLES_ALL, NULL},
+	{"GET", "/api/v1/orgunits/{id}/history", api_orgunit_history, 0, ROLES_ALL, NULL},
+	/* the pending persons of a split commune, by name, for the officers of its candidate units */
+	{"GET", "/api/v1/reassignments", api_reassign_list, 0, STAFF, "read"},
+	{"POST", "/api/v1/reassignments", api_reassign, 1, STAFF, NULL},
 	{"GET", "/api/v1/rules", api_rules, 0, ROLES_ALL, NULL},
 	{"GET", "/api/v1/drug-free", api_drugfree, 0, ROLES_ALL, "read"}, /* viewers: no names, no person ids */
 	{"GET", "/api/v1/indicators", api_indicators, 0, ROLES_ALL, NULL},
@@ -105,6 +111,7 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/reports", api_report, 0, ROLES_ALL, "export"},
 	{"GET", "/api/v1/mat/queue", api_mat_queue, 0, CARE, "read"},
 	{"GET", "/api/v1/mat/stock", api_mat_stock_day, 0, CARE, NULL},
+	{"GET", "/api/v1/mat/indicators", api_mat_indicators, 0, CARE, NULL},
 	{"POST", "/api/v1/prescriptions", api_mat_prescribe, 1, CARE, NULL},
 	{"POST", "/api/v1/doses", api_mat_dose, 1, CARE, NULL},
 	{"POST", "/api/v1/stock_movements", api_mat_stock_add, 1, CARE, NULL},

@@ -701,6 +701,11 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	const struct entity_def *e = o->e;
 
 	memset(res, 0, sizeof(*res));
+	/* the substitution clinic's records are written through their own rules, one transaction each
+	 * with their stock (engine/ost.c, docs/ost.md): a file could give a dose above its prescription */
+	if (e == &ent_ost_prescriptions || e == &ent_ost_doses || e == &ent_ost_stock || e == &ent_ost_reconciliations)
+		return err_set(err, ERR_INVALID, "kind", "%s are not imported: they are written through the clinic's rules"
+			       " (POST /api/v1/%s, pcmt mat; docs/ost.md)", e->name, e->name);
 	memset(&r, 0, sizeof(r));
 	r.s = s;
 	r.o = o;

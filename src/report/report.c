@@ -185,8 +185,9 @@ static void put_text(struct report *r, struct rep_table *t, int row, int c, cons
 
 static void put_num(struct rep_table *t, int row, int c, json_t *v)
 {
+	/* a value column keeps one form whether the engine's number came out whole or not */
 	if (json_is_integer(v))
-		*cell(t, row, c) = (struct rep_cell){.k = RK_INT, .v = (double)json_integer_value(v)};
+		*cell(t, row, c) = (struct rep_cell){.k = t->cols[c].k == RK_REAL ? RK_REAL : RK_INT, .v = (double)json_integer_value(v)};
 	else if (json_is_real(v))
 		*cell(t, row, c) = (struct rep_cell){.k = t->cols[c].k == RK_INT ? RK_INT : RK_REAL, .v = json_real_value(v)};
 }

@@ -647,8 +647,30 @@ static const char m7[] =
 	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log"
 	" FOR EACH ROW EXECUTE FUNCTION pcmt_audit_append_only();";
 
-/* Identities encrypted at rest: the twin of sqlite_schema.c m8 (see there). */
+/* m8: the 2025 reform, as sqlite_schema.c m8: residence history (the periods before a person's
+ * current commune), keyed and cascaded like a person's other records; succession links logged. */
 static const char m8[] =
+	"CREATE TABLE residence_history ("
+	"  id bigserial,"
+	"  person_id bigint NOT NULL,"
+	"  ou_id bigint NOT NULL REFERENCES org_unit(id),"
+	"  date_from date,"
+	"  date_to date NOT NULL,"
+	"  reason " TXT " NOT NULL CHECK (reason IN ('reform','reassigned','moved')),"
+	"  province_code " TXT " NOT NULL DEFAULT '',"
+	"  created_at timestamptz NOT NULL,"
+	"  PRIMARY KEY (id, province_code),"
+	"  CONSTRAINT residence_history_person_fkey FOREIGN KEY (person_id, province_code)"
+	"   REFERENCES person (id, province_code) ON UPDATE CASCADE);"
+	"CREATE INDEX residence_history_person ON residence_history(person_id, date_to);"
+	"CREATE INDEX residence_history_ou ON residence_history(ou_id);"
+	PROV_IDX("residence_history")
+	PROV_TRIGGER("residence_history", "pcmt_prov_event", "person_id")
+	LOG_TRIGGER("residence_history", "pcmt_log_event")
+	LOG_TRIGGER("org_unit_link", "pcmt_log_unit");
+
+/* Identities encrypted at rest: the twin of sqlite_schema.c m9 (see there). */
+static const char m9[] =
 	"ALTER TABLE person ADD COLUMN nid_index " TXT ";"
 	"ALTER TABLE person ADD COLUMN key_id " TXT ";"
 	"ALTER TABLE person ADD COLUMN erased_on date;"
@@ -663,4 +685,4 @@ static const char m8[] =
 	"  id integer PRIMARY KEY CHECK (id = 1),"
 	"  key_id " TXT " NOT NULL);";
 
-const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, NULL};
+const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, NULL};

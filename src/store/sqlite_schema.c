@@ -655,6 +655,39 @@ static const char m7[] =
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
+/* m8: the 2025 reform (docs/reform.md). A person's residence is history: person.residence_ou stays
+ * the current commune (what scope and every list read), and residence_history keeps the periods
+ * before it, each closed (date_to) and with the reason it ended: the reform moving the residents
+ * of a commune that went fully into a new one, an officer re-assigning a person of a split commune,
+ * or a move. The current period starts the day after the latest date_to (or is open-ended when
+ * there is none), so the two never disagree and nothing is written for persons who never moved.
+ * Its province code is the person's, like every other record of theirs. Succession links enter
+ * the change log so that a live snapshot reloads the org units when a reform links them. */
+static const char m8[] =
+	"CREATE TABLE residence_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  ou_id INTEGER NOT NULL REFERENCES org_unit(id),"
+	"  date_from TEXT,"
+	"  date_to TEXT NOT NULL,"
+	"  reason TEXT NOT NULL CHECK (reason IN ('reform','reassigned','moved')),"
+	"  province_code TEXT NOT NULL DEFAULT '',"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX residence_history_person ON residence_history(person_id, date_to);"
+	"CREATE INDEX residence_history_ou ON residence_history(ou_id);"
+	PROV_INDEX("residence_history")
+	PROV_TRIGGERS("residence_history", "person_id", PERSON_PROV("NEW.person_id"))
+	"CREATE TRIGGER residence_history_ai AFTER INSERT ON residence_history BEGIN INSERT INTO change_log (person_id, tbl) VALUES (NEW.person_id, 'residence_history'); END;"
+	AU_EVENT("residence_history")
+	"CREATE TRIGGER residence_history_ad AFTER DELETE ON residence_history BEGIN INSERT INTO change_log (person_id, tbl) VALUES (OLD.person_id, 'residence_history'); END;"
+	"CREATE TRIGGER org_unit_link_ai AFTER INSERT ON org_unit_link BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'org_unit_link'); END;"
+	"CREATE TRIGGER org_unit_link_au AFTER UPDATE ON org_unit_link BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'org_unit_link'); END;"
+	"CREATE TRIGGER org_unit_link_ad AFTER DELETE ON org_unit_link BEGIN INSERT INTO change_log (person_id, tbl) VALUES (0, 'org_unit_link'); END;"
+	/* a person's province moves their residence history with their other records */
+	"CREATE TRIGGER person_prov_moved_residence AFTER UPDATE OF province_code ON person"
+	" WHEN OLD.province_code IS NOT NEW.province_code BEGIN"
+	"  UPDATE residence_history SET province_code = NEW.province_code WHERE person_id = NEW.id; END;";
+
 /* Identities encrypted at rest (store/vault.h). The sealed fields keep their columns (each now holds
  * "pv1:KEYID:..."); name_fold holds the folded name's blind index; nid_index the national ID's,
  * unique; key_id the key a row is sealed under (NULL: still plain, sealed by the store right after
@@ -662,7 +695,7 @@ static const char m7[] =
  * database seals new rows under (a rotation switches it first). erased_on: the day retention erased
  * the person's identifying fields. No foreign key from person_token: PostgreSQL keys person by
  * (id, province_code); the store deletes a person's tokens with the person. */
-static const char m8[] =
+static const char m9[] =
 	"ALTER TABLE person ADD COLUMN nid_index TEXT;"
 	"ALTER TABLE person ADD COLUMN key_id TEXT;"
 	"ALTER TABLE person ADD COLUMN erased_on TEXT;"
@@ -677,4 +710,4 @@ static const char m8[] =
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  key_id TEXT NOT NULL);";
 
-const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, NULL};
+const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, NULL};

@@ -128,6 +128,38 @@ struct store_ops {
 	/* Records that org unit `from` was succeeded by `to` on `effective`, fully or partially. */
 	int (*ou_link)(struct store *s, int64_t from, int64_t to, const char *kind, int32_t effective,
 		       struct pcmt_err *err);
+	/* The reform's history (docs/reform.md). The units `id` was formed from (*preds: links into it)
+	 * and went into (*succs: links out of it), each {"id", "code", "name", "kind", "valid_from",
+	 * "valid_to" (null when open), "link": "full"|"partial", "effective"}, by code. */
+	int (*ou_history)(struct store *s, int64_t id, json_t **preds, json_t **succs, struct pcmt_err *err);
+	/* Moves residents of org units from[i] to to[i] (i < n, each from[i] once) as of `effective`:
+	 * person_id > 0 moves that person (n must be 1; ERR_NOT_FOUND when out of scope or not residing
+	 * in from[0]; ERR_INVALID on "effective" when their current residence began on or after it:
+	 * history is appended, never rewritten), 0 every resident whose current residence began
+	 * before `effective`. Each moved person's period in from[i] is closed on effective - 1 in
+	 * residence_history with `reason` ("reform", "reassigned", "moved") and residence_ou becomes
+	 * to[i]. *moved receives the count. One statement per kind of row on PostgreSQL. */
+	int (*residence_move)(struct store *s, const struct scope *sc, int64_t person_id, const int64_t *from,
+			      const int64_t *to, size_t n, int32_t effective, const char *reason, int64_t *moved,
+			      struct pcmt_err *err);
+	/* Closes org units ids[0..n) on valid_to where they are still open (valid_to NULL); *closed
+	 * receives how many were. Succession links: links[i] from[i] -> to[i], partial[i] or full, on
+	 * effective, each written unless present (ou_link replaces). Batched for the reform's ten
+	 * thousand units. */
+	int (*ou_close)(struct store *s, const int64_t *ids, size_t n, int32_t valid_to, int64_t *closed,
+			struct pcmt_err *err);
+	int (*ou_links)(struct store *s, const int64_t *from, const int64_t *to, const int8_t *partial, size_t n,
+			int32_t effective, struct pcmt_err *err);
+	/* A person's residences, oldest first, the current one last: each {"orgunit": {"id", "code",
+	 * "name", "kind", "valid_from", "valid_to"}, "from", "to", "reason"} (null when open/current). */
+	int (*residence_history)(struct store *s, const struct scope *sc, int64_t person_id, json_t **out,
+				 struct pcmt_err *err);
+	/* Persons awaiting re-assignment on `date`: residing in a unit closed before `date` that has
+	 * successors, one of them under `root` (0: anywhere). Each {"person_id", "residence": {unit as
+	 * above}, "candidates": [{"id", "code", "name", "kind", "link"}]}, by person id. Not filtered by
+	 * a scope: the pending persons of a split commune live outside the new units' subtrees, and
+	 * the officers of those units are the ones who must place them (the caller passes its root). */
+	int (*reassign_pending)(struct store *s, int64_t root, int32_t date, json_t **out, struct pcmt_err *err);
 	/* The rulebook: every row of the rule table (rulebook_add each, then rulebook_sort). */
 	int (*rules_load)(struct store *s, struct rulebook *rb, struct pcmt_err *err);
 	/* Inserts a rule row, or replaces the one with the same code and effective_from. */

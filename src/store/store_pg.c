@@ -24,7 +24,7 @@
 
 enum { ST_INSERT, ST_GET, ST_GETS, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, PMAX = 64, YEAR_LO = 1800, YEAR_HI = 2200, PART_MAX = 4 };
-enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32 };
+enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32, SQL_CACHE = 32 };
 
 struct store_pg {
 	struct store base; /* first: a struct store * is a struct store_pg * */
@@ -33,6 +33,9 @@ struct store_pg {
 	int prepared;      /* the entity statements exist on this connection */
 	int tx_fresh;      /* the explicit transaction has run no statement yet */
 	char state[6];     /* SQLSTATE of the last failed statement */
+	/* statements of the sql op prepared on this connection, by the address of their text */
+	const char *sqlc[SQL_CACHE];
+	int nsqlc;
 	/* years whose partition is known to exist, per pg_partitioned[] entry; "pending" ones were made
 	 * inside the open explicit transaction and become known at its commit */
 	unsigned char years[PART_MAX][(YEAR_HI - YEAR_LO + 8) / 8];
@@ -325,6 +328,7 @@ static int alive(struct store_pg *s, struct pcmt_err *err)
 		return err_set(err, ERR_UNAVAILABLE, NULL, "the database connection was lost; the transaction was rolled back");
 	}
 	PQreset(s->conn);
+	s->nsqlc = 0;
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return err_set(err, ERR_UNAVAILABLE, "db", "the database is unreachable, try again");
 	s->prepared = 0;
@@ -612,6 +616,7 @@ static int pg_migrate(struct store *st, int *from, int *to, struct pcmt_err *err
 	if (to)
 		*to = v;
 	/* statements prepared before a migration may name what it changed */
+	s->nsqlc = 0; /* DEALLOCATE ALL drops the sql op's statements too */
 	if (s->prepared && exec(s, "DEALLOCATE ALL", err))
 		return -1;
 	s->prepared = 0;
@@ -2064,6 +2069,7 @@ static const char *const ev_sql[] = {
 	"SELECT person_id, kind, support_date FROM support",
 	"SELECT person_id, dose_date, kind FROM ost_dose",
 	"SELECT person_id, valid_from, valid_to FROM ost_prescription",
+	"SELECT person_id, ou_id, date_from, date_to FROM residence_history",
 };
 enum { EV_N = sizeof(ev_sql) / sizeof(ev_sql[0]) };
 
@@ -2078,7 +2084,8 @@ static int ev_add(struct snap_person *p, int which, char **f)
 					 f_date(f[5], SNAP_OPEN), f_text(f[6]));
 	case 5: return snap_person_sup(p, f_text(f[1]), f_date(f[2], DATE_NONE));
 	case 6: return snap_person_dose(p, f_date(f[1], DATE_NONE), f_text(f[2]));
-	default: return snap_person_rx(p, f_date(f[1], DATE_NONE), f_date(f[2], DATE_NONE));
+	case 7: return snap_person_rx(p, f_date(f[1], DATE_NONE), f_date(f[2], DATE_NONE));
+	default: return snap_person_res(p, f_i64(f[1]), f_date(f[2], DATE_NONE), f_date(f[3], DATE_NONE));
 	}
 }
 
@@ -2094,6 +2101,13 @@ static int load_ou(void *cls, char **f, int n)
 
 	return n < 7 || snap_ou_add(cx->sn, f_i64(f[0]), f_i64(f[1]), f_text(f[2]), f_text(f[3]), f_text(f[4]),
 				    f_date(f[5], DATE_NONE), f_date(f[6], SNAP_OPEN));
+}
+
+static int load_link(void *cls, char **f, int n)
+{
+	struct load_cx *cx = cls;
+
+	return n < 4 || snap_link_add(cx->sn, f_i64(f[0]), f_i64(f[1]), f_text(f[2]), f_date(f[3], DATE_NONE));
 }
 
 static int load_facility(void *cls, char **f, int n)
@@ -2166,6 +2180,9 @@ static int pg_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
 		err_set(err, ERR_INTERNAL, NULL, "out of memory loading the snapshot");
 		goto out;
 	}
+	if (copy_out(s, "COPY (SELECT from_id, to_id, kind, effective FROM org_unit_link ORDER BY from_id, to_id) TO STDOUT",
+		     load_link, &cx, err))
+		goto out;
 	if (copy_out(s, "COPY (SELECT id, residence_ou, sex, dob FROM person ORDER BY id) TO STDOUT", load_person, &cx, err))
 		goto out;
 	/* tests are most of the image: counted first so that they go into one slab, each person's
@@ -2269,6 +2286,8 @@ static const char snap_person_sql[] =
 	" UNION ALL SELECT 5, kind, support_date::text, NULL, NULL, NULL, NULL, NULL FROM support WHERE person_id = $1"
 	" UNION ALL SELECT 6, dose_date::text, kind, NULL, NULL, NULL, NULL, NULL FROM ost_dose WHERE person_id = $1"
 	" UNION ALL SELECT 7, valid_from::text, valid_to::text, NULL, NULL, NULL, NULL, NULL FROM ost_prescription"
+	" WHERE person_id = $1"
+	" UNION ALL SELECT 8, ou_id::text, date_from::text, date_to::text, NULL, NULL, NULL, NULL FROM residence_history"
 	" WHERE person_id = $1";
 
 static int pg_snap_person(struct store *st, int64_t id, struct snap_person **out, struct pcmt_err *err)
@@ -3196,6 +3215,345 @@ done:
 	return op_end(s, &o, rc, err);
 }
 
+/* ---- succession and residence history (the 2025 reform, docs/reform.md) --------------------- */
+
+static json_t *pv_text(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
+}
+
+static json_t *ou_brief(const PGresult *r, int row, int c)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)val_i64(r, row, c), "code",
+			      PQgetvalue(r, row, c + 1), "name", PQgetvalue(r, row, c + 2), "kind", PQgetvalue(r, row, c + 3));
+
+	json_object_set_new(o, "valid_from", pv_text(r, row, c + 4));
+	json_object_set_new(o, "valid_to", pv_text(r, row, c + 5));
+	return o;
+}
+
+#define OU_BRIEF_COLS "o.id, o.code, o.name, o.kind, o.valid_from::text, o.valid_to::text"
+
+static int pg_ou_history(struct store *st, int64_t id, json_t **preds, json_t **succs, struct pcmt_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT " OU_BRIEF_COLS ", l.kind, l.effective::text FROM org_unit_link l JOIN org_unit o ON o.id = l.from_id"
+		" WHERE l.to_id = $1 ORDER BY o.code, o.id",
+		"SELECT " OU_BRIEF_COLS ", l.kind, l.effective::text FROM org_unit_link l JOIN org_unit o ON o.id = l.to_id"
+		" WHERE l.from_id = $1 ORDER BY o.code, o.id"};
+	struct store_pg *s = PG(st);
+	json_t **out[2] = {preds, succs};
+
+	*preds = *succs = NULL;
+	if (ready(s, err))
+		return -1;
+	for (int k = 0; k < 2; k++) {
+		struct prm p = {0};
+		PGresult *res;
+
+		p_i64(&p, id);
+		res = q(s, sql[k], &p, err, "reading org-unit history");
+		p_free(&p);
+		if (!res) {
+			json_decref(*preds);
+			json_decref(*succs);
+			*preds = *succs = NULL;
+			return -1;
+		}
+		*out[k] = json_array();
+		for (int i = 0; i < PQntuples(res); i++) {
+			json_t *o = ou_brief(res, i, 0);
+
+			json_object_set_new(o, "link", json_string(PQgetvalue(res, i, 6)));
+			json_object_set_new(o, "effective", json_string(PQgetvalue(res, i, 7)));
+			json_array_append_new(*out[k], o);
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
+/* "{1,2,3}": an array parameter (malloc'd; NULL when out of memory). */
+static char *id_array(const int64_t *v, size_t n)
+{
+	char *b = malloc(n * 21 + 3), *p = b;
+
+	if (!b)
+		return NULL;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%lld", i ? "," : "", (long long)v[i]);
+	*p++ = '}';
+	*p = '\0';
+	return b;
+}
+
+static int pg_residence_move(struct store *st, const struct scope *sc, int64_t person_id, const int64_t *from,
+			     const int64_t *to, size_t n, int32_t effective, const char *reason, int64_t *moved,
+			     struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	char last[DATE_BUFSZ], now[21], *fa = NULL, *ta = NULL;
+	struct prm p = {0};
+	struct op o;
+	PGresult *res;
+	json_t *pr = NULL;
+	int rc = -1;
+
+	*moved = 0;
+	if (ready(s, err))
+		return -1;
+	if (person_id > 0 && n != 1)
+		return err_set(err, ERR_INTERNAL, NULL, "moving one person names one unit");
+	date_format(effective - 1, last);
+	date_now_iso(now);
+	if (person_id > 0) {
+		int late;
+
+		if (scoped_get(s, &ent_persons, sc, person_id, &pr, err))
+			return -1;
+		if (json_integer_value(json_object_get(pr, "residence_ou")) != from[0]) {
+			json_decref(pr);
+			return err_set(err, ERR_NOT_FOUND, "person_id", "person %lld does not reside in org unit %lld",
+				       (long long)person_id, (long long)from[0]);
+		}
+		json_decref(pr);
+		p_i64(&p, person_id);
+		p_str(&p, last);
+		res = q(s, "SELECT 1 FROM residence_history WHERE person_id = $1 AND date_to >= $2::date", &p, err,
+			"reading residence history");
+		p_free(&p);
+		if (!res)
+			return -1;
+		late = PQntuples(res) > 0;
+		PQclear(res);
+		if (late)
+			return err_set(err, ERR_INVALID, "effective",
+				       "person %lld's current residence starts after %s: history is appended, not rewritten",
+				       (long long)person_id, last);
+	}
+	if (n == 0)
+		return 0;
+	if (!(fa = id_array(from, n)) || !(ta = id_array(to, n))) {
+		free(fa);
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	if (op_begin(s, &o, err)) {
+		free(fa);
+		free(ta);
+		return -1;
+	}
+	/* the closed period starts the day after the previous one ended (NULL: since always) */
+	p_str(&p, fa);
+	p_str(&p, last);
+	p_str(&p, reason);
+	p_str(&p, now);
+	p_i64(&p, person_id);
+	res = q(s, "INSERT INTO residence_history (person_id, ou_id, date_from, date_to, reason, created_at)"
+		   " SELECT p.id, p.residence_ou, (SELECT max(r.date_to) + 1 FROM residence_history r WHERE r.person_id = p.id),"
+		   "  $2::date, $3, $4::timestamptz FROM person p"
+		   " WHERE p.residence_ou = ANY ($1::bigint[]) AND ($5::bigint = 0 OR p.id = $5::bigint)"
+		   "  AND NOT EXISTS (SELECT 1 FROM residence_history r WHERE r.person_id = p.id AND r.date_to >= $2::date)",
+		&p, err, "moving residents");
+	p_free(&p);
+	if (!res)
+		goto out;
+	PQclear(res);
+	p_str(&p, fa);
+	p_str(&p, ta);
+	p_str(&p, now);
+	p_str(&p, last);
+	p_i64(&p, person_id);
+	res = q(s, "UPDATE person p SET residence_ou = m.t, version = p.version + 1, updated_at = $3::timestamptz"
+		   " FROM unnest($1::bigint[], $2::bigint[]) AS m(f, t)"
+		   " WHERE p.residence_ou = m.f AND ($5::bigint = 0 OR p.id = $5::bigint)"
+		   "  AND EXISTS (SELECT 1 FROM residence_history r WHERE r.person_id = p.id AND r.date_to = $4::date"
+		   "   AND r.ou_id = m.f)",
+		&p, err, "moving residents");
+	p_free(&p);
+	if (!res)
+		goto out;
+	*moved = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	rc = 0;
+out:
+	free(fa);
+	free(ta);
+	return op_end(s, &o, rc, err);
+}
+
+static int pg_ou_close(struct store *st, const int64_t *ids, size_t n, int32_t valid_to, int64_t *closed,
+		       struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	char d[DATE_BUFSZ], now[21], *a;
+	struct prm p = {0};
+	struct op o;
+	PGresult *res;
+	int rc = -1;
+
+	*closed = 0;
+	if (ready(s, err))
+		return -1;
+	if (n == 0)
+		return 0;
+	if (!(a = id_array(ids, n)))
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (op_begin(s, &o, err)) {
+		free(a);
+		return -1;
+	}
+	date_now_iso(now);
+	p_str(&p, date_format(valid_to, d));
+	p_str(&p, now);
+	p_str(&p, a);
+	res = q(s, "UPDATE org_unit SET valid_to = $1::date, version = version + 1, updated_at = $2::timestamptz"
+		   " WHERE id = ANY ($3::bigint[]) AND valid_to IS NULL", &p, err, "closing org units");
+	p_free(&p);
+	free(a);
+	if (res) {
+		*closed = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+		rc = 0;
+	}
+	return op_end(s, &o, rc, err);
+}
+
+static int pg_ou_links(struct store *st, const int64_t *from, const int64_t *to, const int8_t *partial, size_t n,
+		       int32_t effective, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	char d[DATE_BUFSZ], *fa = NULL, *ta = NULL, *ka = NULL;
+	struct prm p = {0};
+	struct op o;
+	PGresult *res;
+	int rc = -1;
+
+	if (ready(s, err))
+		return -1;
+	if (n == 0)
+		return 0;
+	fa = id_array(from, n);
+	ta = id_array(to, n);
+	if ((ka = malloc(n * 8 + 3))) {
+		char *k = ka;
+
+		*k++ = '{';
+		for (size_t i = 0; i < n; i++)
+			k += sprintf(k, "%s%s", i ? "," : "", partial[i] ? "partial" : "full");
+		*k++ = '}';
+		*k = '\0';
+	}
+	if (!fa || !ta || !ka) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto done;
+	}
+	if (op_begin(s, &o, err))
+		goto done;
+	p_str(&p, fa);
+	p_str(&p, ta);
+	p_str(&p, ka);
+	p_str(&p, date_format(effective, d));
+	/* an identical link is left alone (no write, no change-log entry) */
+	res = q(s, "INSERT INTO org_unit_link (from_id, to_id, kind, effective)"
+		   " SELECT f, t, k, $4::date FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS m(f, t, k)"
+		   " ON CONFLICT (from_id, to_id) DO UPDATE SET kind = excluded.kind, effective = excluded.effective"
+		   " WHERE org_unit_link.kind <> excluded.kind OR org_unit_link.effective <> excluded.effective",
+		&p, err, "linking org units");
+	p_free(&p);
+	if (res) {
+		PQclear(res);
+		rc = 0;
+	}
+	rc = op_end(s, &o, rc, err);
+done:
+	free(fa);
+	free(ta);
+	free(ka);
+	return rc;
+}
+
+static int pg_residence_history(struct store *st, const struct scope *sc, int64_t person_id, json_t **out,
+				struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	struct prm p = {0};
+	PGresult *res;
+	json_t *pr = NULL;
+
+	*out = NULL;
+	if (ready(s, err) || scoped_get(s, &ent_persons, sc, person_id, &pr, err))
+		return -1;
+	json_decref(pr);
+	p_i64(&p, person_id);
+	res = q(s, "SELECT " OU_BRIEF_COLS ", r.date_from::text, r.date_to::text, r.reason, 0 AS k FROM residence_history r"
+		   " JOIN org_unit o ON o.id = r.ou_id WHERE r.person_id = $1"
+		   " UNION ALL SELECT " OU_BRIEF_COLS ", (SELECT max(r.date_to) + 1 FROM residence_history r"
+		   "  WHERE r.person_id = $1)::text, NULL, NULL, 1 FROM person p JOIN org_unit o ON o.id = p.residence_ou"
+		   " WHERE p.id = $1 ORDER BY 10, 8",
+		&p, err, "reading residence history");
+	p_free(&p);
+	if (!res)
+		return -1;
+	*out = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(*out, json_pack("{s:o, s:o, s:o, s:o}", "orgunit", ou_brief(res, i, 0), "from",
+						      pv_text(res, i, 6), "to", pv_text(res, i, 7), "reason", pv_text(res, i, 8)));
+	PQclear(res);
+	return 0;
+}
+
+static int pg_reassign_pending(struct store *st, int64_t root, int32_t date, json_t **out, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	char lo[PATH_MAX_LEN] = "", hi[PATH_MAX_LEN] = "", d[DATE_BUFSZ];
+	struct prm p = {0};
+	PGresult *res;
+	json_t *cur = NULL;
+	int64_t last = 0;
+
+	*out = NULL;
+	if (ready(s, err))
+		return -1;
+	if (root) {
+		if (ou_path(s, root, lo, err))
+			return -1;
+		path_hi(lo, hi);
+	}
+	p_str(&p, date_format(date, d));
+	p_str(&p, root ? lo : NULL);
+	p_str(&p, root ? hi : NULL);
+	/* one row per (person, candidate); candidates of a person come together */
+	res = q(s, "SELECT p.id, " OU_BRIEF_COLS ", n.id, n.code, n.name, n.kind, l.kind FROM person p"
+		   " JOIN org_unit o ON o.id = p.residence_ou"
+		   " JOIN org_unit_link l ON l.from_id = o.id JOIN org_unit n ON n.id = l.to_id"
+		   " WHERE o.valid_to IS NOT NULL AND o.valid_to < $1::date"
+		   "  AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM org_unit_link l2 JOIN org_unit n2 ON n2.id = l2.to_id"
+		   "   WHERE l2.from_id = o.id AND n2.path >= $2::text AND n2.path < $3::text))"
+		   " ORDER BY p.id, n.code",
+		&p, err, "reading persons awaiting re-assignment");
+	p_free(&p);
+	if (!res)
+		return -1;
+	*out = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t pid = val_i64(res, i, 0);
+
+		if (!cur || pid != last) {
+			cur = json_pack("{s:I, s:o, s:[]}", "person_id", (json_int_t)pid, "residence", ou_brief(res, i, 1),
+					"candidates");
+			json_array_append_new(*out, cur);
+			last = pid;
+		}
+		json_array_append_new(json_object_get(cur, "candidates"),
+				      json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)val_i64(res, i, 7), "code",
+						PQgetvalue(res, i, 8), "name", PQgetvalue(res, i, 9), "kind",
+						PQgetvalue(res, i, 10), "link", PQgetvalue(res, i, 11)));
+	}
+	PQclear(res);
+	return 0;
+}
+
 /* ---- security tables (src/auth/) ------------------------------------------------------------ */
 
 static int pg_sql(struct store *st, const char *sql, int n, const char *const *params,
@@ -3205,14 +3563,32 @@ static int pg_sql(struct store *st, const char *sql, int n, const char *const *p
 	struct store_pg *s = PG(st);
 	const char *vals[32];
 	PGresult *res;
-	int ncols;
+	char name[16];
+	int ncols, ix;
 
 	if (changed)
 		*changed = 0;
 	if (alive(s, err))
 		return -1;
 	s->tx_fresh = 0;
-	res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	/* every request checks its token: prepare the statement once per connection (parse and plan
+	 * cost more than the lookup), by the address of its text */
+	for (ix = 0; ix < s->nsqlc && s->sqlc[ix] != sql; ix++)
+		;
+	if (ix == s->nsqlc && ix < SQL_CACHE) {
+		snprintf(name, sizeof(name), "q%d", ix);
+		res = PQprepare(s->conn, name, sql, n, NULL);
+		if (!res_ok(res))
+			return pg_fail(s, res, err, "preparing a statement on the security tables");
+		PQclear(res);
+		s->sqlc[s->nsqlc++] = sql;
+	}
+	if (ix < s->nsqlc) {
+		snprintf(name, sizeof(name), "q%d", ix);
+		res = PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
+	} else {
+		res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	}
 	if (!res_ok(res))
 		return pg_fail(s, res, err, "reading or writing the security tables");
 	ncols = PQnfields(res);
@@ -3365,6 +3741,12 @@ static const struct store_ops pg_ops = {
 	.ou_by_code = pg_ou_by_code,
 	.ou_within = pg_ou_within,
 	.ou_link = pg_ou_link,
+	.ou_history = pg_ou_history,
+	.residence_move = pg_residence_move,
+	.ou_close = pg_ou_close,
+	.ou_links = pg_ou_links,
+	.residence_history = pg_residence_history,
+	.reassign_pending = pg_reassign_pending,
 	.rules_load = pg_rules_load,
 	.rule_put = pg_rule_put,
 	.snap_load = pg_snap_load,

@@ -236,7 +236,7 @@ static int prepare_all(struct store_sqlite *s, struct pcmt_err *err);
 
 static int sq_key_reseal(struct store *st, int batch, int64_t *done, int64_t *left, struct pcmt_err *err);
 
-/* Persons written before schema 7 are still plain: seal them now, a batch per transaction (the key
+/* Persons written before schema 9 are still plain: seal them now, a batch per transaction (the key
  * is needed only when there are some). The old plain text is gone from the file once the WAL is
  * checkpointed: secure_delete zeroes the freed space. */
 static int seal_legacy(struct store_sqlite *s, struct pcmt_err *err)
@@ -1649,6 +1649,7 @@ static const char *const ev_sql[] = {
 	"SELECT person_id, kind, support_date FROM support",
 	"SELECT person_id, dose_date, kind FROM ost_dose",
 	"SELECT person_id, valid_from, valid_to FROM ost_prescription",
+	"SELECT person_id, ou_id, date_from, date_to FROM residence_history",
 };
 enum { EV_N = sizeof(ev_sql) / sizeof(ev_sql[0]) };
 
@@ -1664,7 +1665,8 @@ static int ev_add(struct snap_person *p, int which, sqlite3_stmt *q)
 					 col_date(q, 4, SNAP_OPEN), col_date(q, 5, SNAP_OPEN), col_text(q, 6));
 	case 5: return snap_person_sup(p, col_text(q, 1), col_date(q, 2, DATE_NONE));
 	case 6: return snap_person_dose(p, col_date(q, 1, DATE_NONE), col_text(q, 2));
-	default: return snap_person_rx(p, col_date(q, 1, DATE_NONE), col_date(q, 2, DATE_NONE));
+	case 7: return snap_person_rx(p, col_date(q, 1, DATE_NONE), col_date(q, 2, DATE_NONE));
+	default: return snap_person_res(p, sqlite3_column_int64(q, 1), col_date(q, 2, DATE_NONE), col_date(q, 3, DATE_NONE));
 	}
 }
 
@@ -1715,6 +1717,16 @@ static int sq_snap_load(struct store *st, struct snap *sn, struct pcmt_err *err)
 	sqlite3_finalize(q);
 	if (snap_finish(sn))
 		goto oom;
+	if (sqlite3_prepare_v2(s->db, "SELECT from_id, to_id, kind, effective FROM org_unit_link ORDER BY from_id, to_id",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto sqlfail;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW)
+		if (snap_link_add(sn, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2),
+				  col_date(q, 3, DATE_NONE)))
+			goto oom;
+	if (src != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(q);
 	if (sqlite3_prepare_v2(s->db, "SELECT id, residence_ou, sex, dob FROM person ORDER BY id", -1, &q, NULL) != SQLITE_OK)
 		goto sqlfail;
 	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
@@ -2491,7 +2503,7 @@ done:
 static const char person_secret_cols[] = "national_id, full_name, aliases, address, phone, name_fold";
 
 /* One person row's secrets as a record vault_seal_person takes: opened when sealed (key_id set),
- * as they are when still plain (a database from before schema 7, whose name_fold is plain too). */
+ * as they are when still plain (a database from before schema 9, whose name_fold is plain too). */
 static int reseal_rec(const struct vault *v, sqlite3_stmt *q, json_t **out, struct pcmt_err *err)
 {
 	static const char *const names[] = {"national_id", "full_name", "aliases", "address", "phone"};
@@ -2683,6 +2695,332 @@ done:
 	return auto_end(s, mine, rc, err);
 }
 
+/* ---- succession and residence history (the 2025 reform, docs/reform.md) --------------------- */
+
+static json_t *ou_brief(sqlite3_stmt *q, int c)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(q, c), "code",
+			      col_text(q, c + 1), "name", col_text(q, c + 2), "kind", col_text(q, c + 3));
+
+	json_object_set_new(o, "valid_from", sqlite3_column_type(q, c + 4) == SQLITE_NULL ? json_null()
+											  : json_string(col_text(q, c + 4)));
+	json_object_set_new(o, "valid_to", sqlite3_column_type(q, c + 5) == SQLITE_NULL ? json_null()
+										      : json_string(col_text(q, c + 5)));
+	return o;
+}
+
+#define OU_BRIEF_COLS "o.id, o.code, o.name, o.kind, o.valid_from, o.valid_to"
+
+static int sq_ou_history(struct store *st, int64_t id, json_t **preds, json_t **succs, struct pcmt_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT " OU_BRIEF_COLS ", l.kind, l.effective FROM org_unit_link l JOIN org_unit o ON o.id = l.from_id"
+		" WHERE l.to_id = ? ORDER BY o.code, o.id",
+		"SELECT " OU_BRIEF_COLS ", l.kind, l.effective FROM org_unit_link l JOIN org_unit o ON o.id = l.to_id"
+		" WHERE l.from_id = ? ORDER BY o.code, o.id"};
+	struct store_sqlite *s = SQ(st);
+	json_t **out[2] = {preds, succs};
+	sqlite3_stmt *q = NULL;
+	int src = SQLITE_DONE;
+
+	*preds = *succs = NULL;
+	if (ready(s, err))
+		return -1;
+	for (int k = 0; k < 2; k++) {
+		*out[k] = json_array();
+		if (sqlite3_prepare_v2(s->db, sql[k], -1, &q, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(q, 1, id);
+		while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+			json_t *o = ou_brief(q, 0);
+
+			json_object_set_new(o, "link", json_string(col_text(q, 6)));
+			json_object_set_new(o, "effective", json_string(col_text(q, 7)));
+			json_array_append_new(*out[k], o);
+		}
+		sqlite3_finalize(q);
+		q = NULL;
+		if (src != SQLITE_DONE)
+			goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_finalize(q);
+	json_decref(*preds);
+	json_decref(*succs);
+	*preds = *succs = NULL;
+	return sq_fail(s, src == SQLITE_DONE ? SQLITE_ERROR : src, err, "reading org-unit history");
+}
+
+/* Runs one statement with up to 6 binds (int64 where t[i] == 'i', text where 's', NULL where 'n'). */
+static int run_binds(struct store_sqlite *s, const char *sql, const char *t, const int64_t *iv,
+		     const char *const *sv, int64_t *changes, struct pcmt_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sq_fail(s, rc, err, "moving residents");
+	for (int i = 0; t[i]; i++) {
+		if (t[i] == 'i')
+			sqlite3_bind_int64(q, i + 1, iv[i]);
+		else if (t[i] == 's')
+			sqlite3_bind_text(q, i + 1, sv[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(q, i + 1);
+	}
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, err, "moving residents");
+	if (changes)
+		*changes = sqlite3_changes64(s->db);
+	return 0;
+}
+
+static int sq_residence_move(struct store *st, const struct scope *sc, int64_t person_id, const int64_t *from,
+			     const int64_t *to, size_t n, int32_t effective, const char *reason, int64_t *moved,
+			     struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	char last[DATE_BUFSZ], now[21];
+	int64_t iv[6] = {0}, k = 0;
+	const char *sv[6] = {0};
+	json_t *p = NULL;
+	int rc = -1, mine = 0;
+
+	*moved = 0;
+	if (ready(s, err))
+		return -1;
+	if (person_id > 0 && n != 1)
+		return err_set(err, ERR_INTERNAL, NULL, "moving one person names one unit");
+	date_format(effective - 1, last);
+	date_now_iso(now);
+	if (person_id > 0) {
+		sqlite3_stmt *q = NULL;
+		int src, late = 0;
+
+		if (scoped_get(s, &ent_persons, sc, person_id, &p, err))
+			return -1;
+		if (json_integer_value(json_object_get(p, "residence_ou")) != from[0]) {
+			json_decref(p);
+			return err_set(err, ERR_NOT_FOUND, "person_id", "person %lld does not reside in org unit %lld",
+				       (long long)person_id, (long long)from[0]);
+		}
+		json_decref(p);
+		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM residence_history WHERE person_id = ? AND date_to >= ?", -1,
+				       &q, NULL) != SQLITE_OK)
+			return sq_fail(s, SQLITE_ERROR, err, "reading residence history");
+		sqlite3_bind_int64(q, 1, person_id);
+		sqlite3_bind_text(q, 2, last, -1, SQLITE_TRANSIENT);
+		src = sqlite3_step(q);
+		late = src == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (src != SQLITE_ROW && src != SQLITE_DONE)
+			return sq_fail(s, src, err, "reading residence history");
+		if (late)
+			return err_set(err, ERR_INVALID, "effective",
+				       "person %lld's current residence starts after %s: history is appended, not rewritten",
+				       (long long)person_id, last);
+	}
+	if (auto_begin(s, &mine, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		/* the closed period starts the day after the previous one ended (NULL: since always) */
+		iv[0] = from[i];
+		iv[1] = 0;
+		sv[1] = last;
+		sv[2] = reason;
+		sv[3] = now;
+		iv[4] = person_id;
+		iv[5] = person_id;
+		if (run_binds(s,
+			      "INSERT INTO residence_history (person_id, ou_id, date_from, date_to, reason, created_at)"
+			      " SELECT p.id, p.residence_ou, (SELECT date(max(r.date_to), '+1 day') FROM residence_history r"
+			      "  WHERE r.person_id = p.id), ?2, ?3, ?4 FROM person p"
+			      " WHERE p.residence_ou = ?1 AND (?5 = 0 OR p.id = ?6)"
+			      "  AND NOT EXISTS (SELECT 1 FROM residence_history r WHERE r.person_id = p.id AND r.date_to >= ?2)",
+			      "isssii", iv, sv, NULL, err))
+			goto out;
+		iv[1] = to[i];
+		sv[1] = NULL;
+		sv[2] = now;
+		sv[3] = last;
+		if (run_binds(s,
+			      "UPDATE person SET residence_ou = ?2, version = version + 1, updated_at = ?3"
+			      " WHERE residence_ou = ?1 AND (?5 = 0 OR id = ?6)"
+			      "  AND EXISTS (SELECT 1 FROM residence_history r WHERE r.person_id = person.id AND r.date_to = ?4"
+			      "   AND r.ou_id = ?1)",
+			      "iissii", iv, sv, &k, err))
+			goto out;
+		*moved += k;
+	}
+	rc = 0;
+out:
+	return auto_end(s, mine, rc, err);
+}
+
+static int sq_ou_close(struct store *st, const int64_t *ids, size_t n, int32_t valid_to, int64_t *closed,
+		       struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char d[DATE_BUFSZ], now[21];
+	int rc = -1, mine = 0, src = SQLITE_DONE;
+
+	*closed = 0;
+	if (ready(s, err) || auto_begin(s, &mine, err))
+		return -1;
+	date_now_iso(now);
+	if (sqlite3_prepare_v2(s->db, "UPDATE org_unit SET valid_to = ?1, version = version + 1, updated_at = ?2"
+				      " WHERE id = ?3 AND valid_to IS NULL", -1, &q, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "closing org units");
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, date_format(valid_to, d), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 3, ids[i]);
+		if ((src = sqlite3_step(q)) != SQLITE_DONE) {
+			sq_fail(s, src, err, "closing org units");
+			goto out;
+		}
+		*closed += sqlite3_changes64(s->db);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	return auto_end(s, mine, rc, err);
+}
+
+static int sq_ou_links(struct store *st, const int64_t *from, const int64_t *to, const int8_t *partial, size_t n,
+		       int32_t effective, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char d[DATE_BUFSZ];
+	int rc = -1, mine = 0, src;
+
+	if (ready(s, err) || auto_begin(s, &mine, err))
+		return -1;
+	/* an identical link is left alone (no write, no change-log entry) */
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO org_unit_link (from_id, to_id, kind, effective) VALUES (?1, ?2, ?3, ?4)"
+				      " ON CONFLICT (from_id, to_id) DO UPDATE SET kind = excluded.kind, effective = excluded.effective"
+				      " WHERE kind <> excluded.kind OR effective <> excluded.effective", -1, &q, NULL) != SQLITE_OK) {
+		sq_fail(s, SQLITE_ERROR, err, "linking org units");
+		goto out;
+	}
+	sqlite3_bind_text(q, 4, date_format(effective, d), -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, from[i]);
+		sqlite3_bind_int64(q, 2, to[i]);
+		sqlite3_bind_text(q, 3, partial[i] ? "partial" : "full", -1, SQLITE_STATIC);
+		if ((src = sqlite3_step(q)) != SQLITE_DONE) {
+			sq_fail(s, src, err, "linking org units");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	return auto_end(s, mine, rc, err);
+}
+
+static int sq_residence_history(struct store *st, const struct scope *sc, int64_t person_id, json_t **out,
+				struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	json_t *p = NULL, *arr;
+	int src;
+
+	*out = NULL;
+	if (ready(s, err) || scoped_get(s, &ent_persons, sc, person_id, &p, err))
+		return -1;
+	json_decref(p);
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT " OU_BRIEF_COLS ", r.date_from, r.date_to, r.reason, 0 FROM residence_history r"
+			       " JOIN org_unit o ON o.id = r.ou_id WHERE r.person_id = ?1"
+			       " UNION ALL SELECT " OU_BRIEF_COLS ", (SELECT date(max(r.date_to), '+1 day') FROM residence_history r"
+			       "  WHERE r.person_id = ?1), NULL, NULL, 1 FROM person p JOIN org_unit o ON o.id = p.residence_ou"
+			       " WHERE p.id = ?1 ORDER BY 10, 8",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading residence history");
+	sqlite3_bind_int64(q, 1, person_id);
+	arr = json_array();
+	while ((src = sqlite3_step(q)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o}", "orgunit", ou_brief(q, 0), "from",
+						     sqlite3_column_type(q, 6) == SQLITE_NULL ? json_null() : json_string(col_text(q, 6)),
+						     "to", sqlite3_column_type(q, 7) == SQLITE_NULL ? json_null() : json_string(col_text(q, 7)),
+						     "reason", sqlite3_column_type(q, 8) == SQLITE_NULL ? json_null() : json_string(col_text(q, 8))));
+	sqlite3_finalize(q);
+	if (src != SQLITE_DONE) {
+		json_decref(arr);
+		return sq_fail(s, src, err, "reading residence history");
+	}
+	*out = arr;
+	return 0;
+}
+
+static int sq_reassign_pending(struct store *st, int64_t root, int32_t date, json_t **out, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	char lo[PATH_MAX_LEN] = "", hi[PATH_MAX_LEN] = "", d[DATE_BUFSZ];
+	sqlite3_stmt *q = NULL;
+	json_t *arr, *cur = NULL;
+	int64_t last = 0;
+	int src;
+
+	*out = NULL;
+	if (ready(s, err))
+		return -1;
+	if (root) {
+		if (ou_path(s, root, lo, err))
+			return -1;
+		path_hi(lo, hi);
+	}
+	/* one row per (person, candidate); candidates of a person come together */
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT p.id, " OU_BRIEF_COLS ", n.id, n.code, n.name, n.kind, l.kind FROM person p"
+			       " JOIN org_unit o ON o.id = p.residence_ou"
+			       " JOIN org_unit_link l ON l.from_id = o.id JOIN org_unit n ON n.id = l.to_id"
+			       " WHERE o.valid_to IS NOT NULL AND o.valid_to < ?1"
+			       "  AND (?2 IS NULL OR EXISTS (SELECT 1 FROM org_unit_link l2 JOIN org_unit n2 ON n2.id = l2.to_id"
+			       "   WHERE l2.from_id = o.id AND n2.path >= ?2 AND n2.path < ?3))"
+			       " ORDER BY p.id, n.code",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, SQLITE_ERROR, err, "reading persons awaiting re-assignment");
+	sqlite3_bind_text(q, 1, date_format(date, d), -1, SQLITE_TRANSIENT);
+	if (root) {
+		sqlite3_bind_text(q, 2, lo, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 3, hi, -1, SQLITE_TRANSIENT);
+	}
+	arr = json_array();
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(q, 0);
+
+		if (!cur || pid != last) {
+			cur = json_pack("{s:I, s:o, s:[]}", "person_id", (json_int_t)pid, "residence", ou_brief(q, 1),
+					"candidates");
+			json_array_append_new(arr, cur);
+			last = pid;
+		}
+		json_array_append_new(json_object_get(cur, "candidates"),
+				      json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(q, 7),
+						"code", col_text(q, 8), "name", col_text(q, 9), "kind", col_text(q, 10),
+						"link", col_text(q, 11)));
+	}
+	sqlite3_finalize(q);
+	if (src != SQLITE_DONE) {
+		json_decref(arr);
+		return sq_fail(s, src, err, "reading persons awaiting re-assignment");
+	}
+	*out = arr;
+	return 0;
+}
+
 /* ---- security tables (src/auth/) ------------------------------------------------------------ */
 
 static int sql_stmt(struct store_sqlite *s, const char *sql, sqlite3_stmt **st, struct pcmt_err *err)
@@ -2871,6 +3209,12 @@ static const struct store_ops sqlite_ops = {
 	.ou_by_code = sq_ou_by_code,
 	.ou_within = sq_ou_within,
 	.ou_link = sq_ou_link,
+	.ou_history = sq_ou_history,
+	.residence_move = sq_residence_move,
+	.ou_close = sq_ou_close,
+	.ou_links = sq_ou_links,
+	.residence_history = sq_residence_history,
+	.reassign_pending = sq_reassign_pending,
 	.rules_load = sq_rules_load,
 	.rule_put = sq_rule_put,
 	.snap_load = sq_snap_load,

@@ -129,7 +129,20 @@ static void test_login_cookie_csrf(void **state)
 		tl_resp_free(&r);
 		assert_int_equal(api_count(f, "persons"), before + 1);
 	}
-	/* a cookie GET needs no CSRF token */
+	/* logging in again while holding a live session cookie needs no CSRF token */
+	{
+		char sess3[64], c3[128];
+		const char *h[] = {c3, NULL};
+		const char *body = "{\"username\": \"hoa\", \"password\": \"" PW "\"}";
+
+		snprintf(c3, sizeof(c3), "Cookie: pcmt_session=%s", sess);
+		assert_int_equal(tl_http_ex(&f->srv, "POST", "/api/v1/auth/login", h, body, strlen(body), &r), 0);
+		assert_int_equal(r.status, 200);
+		snprintf(sess3, sizeof(sess3), "%s", r.cookie);
+		assert_string_not_equal(sess3, sess);
+		tl_resp_free(&r);
+	}
+		/* a cookie GET needs no CSRF token */
 	assert_int_equal(tl_http_cookie(&f->srv, sess, NULL, "GET", "/api/v1/persons", NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	tl_resp_free(&r);

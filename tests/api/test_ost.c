@@ -199,6 +199,16 @@ static void test_doses(void **state)
 	api_refused(f, "POST", "/api/v1/doses", "{\"person_id\": 1, \"ml\": 3}", 422, "invalid", "ml");
 	api_refused(f, "POST", "/api/v1/doses", "{\"dose_mg\": 3}", 422, "invalid", "person_id");
 	api_refused(f, "POST", "/api/v1/doses", "{\"person_id\": 99999}", 422, "invalid", "person_id");
+	/* nor imported from a file: a file could hold a dose above its prescription */
+	{
+		static const char *const csv[] = {"Content-Type: text/csv", NULL};
+		static const char body_csv[] = "person_id,prescription_id,facility_id,home_facility_id,dose_date,dispensed_on,kind,dose_mg\n"
+					       "1,1,1,1,2025-06-13,2025-06-13,witnessed,500\n";
+
+		r = api_refused_ex(f, "POST", "/api/v1/imports?kind=doses", csv, body_csv, sizeof(body_csv) - 1, 422, "invalid",
+				   "kind");
+		tl_resp_free(&r);
+	}
 	/* doses and their movements are never edited */
 	api_refused(f, "PUT", "/api/v1/doses/1", "{\"dose_mg\": 10}", 405, "method_not_allowed", NULL);
 	api_refused(f, "DELETE", "/api/v1/stock_movements/1", NULL, 405, "method_not_allowed", NULL);
@@ -502,6 +512,24 @@ static void test_indicators_real_time(void **state)
 	assert_true(fabs(missed_pct(f) - 100.0 * 5 / 15) < 1e-5);
 	june_doses(f, a, 11, 15);
 	assert_true(fabs(missed_pct(f)) < 1e-9);
+	/* the clinic's own figures */
+	{
+		char path[200];
+		struct tl_resp r;
+
+		snprintf(path, sizeof(path), "/api/v1/mat/indicators?facility=%lld&from=2025-06-01&to=2025-06-15", (long long)c.fac);
+		r = api_get(f, path, 200);
+		assert_int_equal(json_integer_value(json_object_get(r.json, "patients")), 1);
+		assert_int_equal(json_integer_value(json_object_get(r.json, "dose_days_due")), 15);
+		assert_int_equal(json_integer_value(json_object_get(r.json, "dose_days_missed")), 0);
+		assert_true(json_number_value(json_object_get(r.json, "missed_dose_pct")) == 0);
+		assert_true(json_is_null(json_object_get(json_object_get(r.json, "retention_6m"), "pct")));
+		tl_resp_free(&r);
+		snprintf(path, sizeof(path), "/api/v1/mat/indicators?facility=%lld&from=2025-06-16&to=2025-06-15", (long long)c.fac);
+		r = api_get(f, path, 422);
+		assert_string_equal(tl_err_field(&r), "from");
+		tl_resp_free(&r);
+	}
 }
 
 /* Roles and scope (docs/security.md): a health worker of Kỳ Sơn works the Kỳ Sơn clinic; one of Quế

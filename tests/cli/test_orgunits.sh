@@ -123,7 +123,7 @@ expect_error "JSON unit without id" "level2_id is missing" "$PCMT" orgunits impo
 expect_error "missing file" "cannot open" "$PCMT" orgunits import --db "$tmp/e7.db" "$tmp/no-such-file.tsv"
 [ ! -e "$tmp/e7.db" ] || fail "a missing input file should not even create the database"
 
-expect_error "reform list refused" "not supported yet" "$PCMT" orgunits import --db "$tmp/e8.db" "$SRC/data/vn-units-2025-07-01.tsv"
+expect_error "reform list refused" "apply it with pcmt orgunits reform" "$PCMT" orgunits import --db "$tmp/e8.db" "$SRC/data/vn-units-2025-07-01.tsv"
 [ "$(counts "$tmp/e8.db")" = "0 0 0 0" ] || fail "the refused reform list should write nothing"
 
 st=0

@@ -385,6 +385,22 @@ static void test_indicator_measures(void **state)
 	assert_true(V(M_OST_TAKE_HOME_PATIENTS) == 1); /* B's take-home dose of the 5th */
 #undef V
 	ind_rows_free(&r);
+	/* the same three by their clinic (facility 9) over June: the figures of the org units */
+	{
+		struct ost_clinic_stats cs;
+
+		ost_clinic_stats(s, 9, ymd(2024, 6, 1), ymd(2024, 6, 30), &cs);
+		assert_int_equal(cs.patients, 2);
+		assert_int_equal(cs.take_home_patients, 1);
+		assert_int_equal(cs.due, 39);
+		assert_int_equal(cs.missed, 7);
+		assert_int_equal(cs.cohort[0], 2);
+		assert_int_equal(cs.retained[0], 1);
+		assert_int_equal(cs.cohort[1], 1);
+		assert_int_equal(cs.retained[1], 1);
+		ost_clinic_stats(s, 10, ymd(2024, 6, 1), ymd(2024, 6, 30), &cs);
+		assert_int_equal(cs.patients + cs.due + cs.cohort[0] + cs.cohort[1], 0);
+	}
 	snap_free(s);
 }
 
