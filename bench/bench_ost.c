@@ -19,13 +19,15 @@
 #define CLINIC_NAME "Cơ sở điều trị Methadone (benchmark)"
 
 static const char usage[] =
-	"usage: pcmt-bench-ost --db URL [--district CODE] [--patients N] [--rounds N] [--doses N] [--fresh-dir DIR]\n\n"
+	"usage: pcmt-bench-ost --db URL [--district CODE] [--patients N] [--rounds N] [--doses N] [--fresh-dir DIR]\n"
+	"                      [--scoped]\n\n"
 	"Adds to --db (once) a methadone clinic in --district (default 417) with --patients (default 500)\n"
 	"patients residing there, each with a methadone episode, 30-day maintenance prescriptions and 60\n"
 	"days of doses (92% adherence, some missed runs), bulk-loaded; then times the queue of today\n"
 	"(--rounds, default 20: min, median, p95) and --doses doses (default 100) recorded one by one for\n"
 	"patients still waiting. The same is done on a fresh SQLite database in --fresh-dir (default\n"
-	"/tmp) holding only that clinic, as the baseline of the ratios. The last line, \"bench: ...\", is for\n"
+	"/tmp) holding only that clinic, as the baseline of the ratios. --scoped runs both as a caller\n"
+	"confined to the district (as a health worker there is). The last line, \"bench: ...\", is for\n"
 	"scripts.\n";
 
 static double now_s(void)
@@ -339,7 +341,8 @@ struct result {
 };
 
 /* Times the queue and the doses on s for clinic fac. */
-static int measure(struct store *s, int64_t fac, int32_t T, int rounds, int ndoses, struct result *res)
+static int measure(struct store *s, int64_t fac, int32_t T, int rounds, int ndoses, const struct scope *sc,
+		   struct result *res)
 {
 	struct rulebook rb;
 	struct pcmt_err err;
@@ -356,7 +359,7 @@ static int measure(struct store *s, int64_t fac, int32_t T, int rounds, int ndos
 		fail("rulebook", &err);
 		goto out;
 	}
-	env = (struct ost_env){s, NULL, &rb, {T}};
+	env = (struct ost_env){s, sc, &rb, {T}};
 	for (int k = 0; k < rounds; k++) {
 		double t0 = now_s();
 
@@ -411,9 +414,11 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'},       {"district", required_argument, 0, 'D'},
 					     {"patients", required_argument, 0, 'p'}, {"rounds", required_argument, 0, 'r'},
 					     {"doses", required_argument, 0, 'n'},    {"fresh-dir", required_argument, 0, 'f'},
-					     {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+					     {"scoped", no_argument, 0, 's'},         {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
 	const char *db = NULL, *dcode = "417", *fresh_dir = "/tmp";
-	int npat = 500, rounds = 20, ndoses = 100, c;
+	int npat = 500, rounds = 20, ndoses = 100, c, scoped = 0;
+	struct scope nat_scope = {0}, base_scope = {0};
 	struct pcmt_err err;
 	struct store *s = NULL, *f = NULL;
 	struct ou_info ou;
@@ -431,6 +436,7 @@ int main(int argc, char **argv)
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': ndoses = atoi(optarg); break;
 		case 'f': fresh_dir = optarg; break;
+		case 's': scoped = 1; break;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
@@ -468,7 +474,8 @@ int main(int argc, char **argv)
 	nat.setup_s = now_s() - t0;
 	printf("database %s: clinic %lld in %s %s (set up or found in %.1f s)\n", db, (long long)fac, ou.code, ou.name,
 	       nat.setup_s);
-	if (measure(s, fac, T, rounds, ndoses, &nat))
+	nat_scope.ou_id = scoped ? ou.id : 0;
+	if (measure(s, fac, T, rounds, ndoses, scoped ? &nat_scope : NULL, &nat))
 		return 1;
 	report("national copy", &nat);
 	store_close(s);
@@ -478,7 +485,8 @@ int main(int argc, char **argv)
 	if (!(f = fresh_db(fpath, dcode, npat, T, &district, ids, &err)) || !(fac = add_clinic(f, district, ids, npat, T, &err)))
 		return fail("the fresh database", &err), 1;
 	base.setup_s = now_s() - t0;
-	if (measure(f, fac, T, rounds, ndoses, &base))
+	base_scope.ou_id = scoped ? district : 0;
+	if (measure(f, fac, T, rounds, ndoses, scoped ? &base_scope : NULL, &base))
 		return 1;
 	report("fresh (clinic only)", &base);
 	store_close(f);
