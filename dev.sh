@@ -15,9 +15,18 @@ build() { # build DIR [CMAKE OPTIONS...]
 	cmake --build "$dir" -j "$jobs"
 }
 
+# The web UI's npm packages (chart.js, playwright-core) as package-lock.json pins them; again only
+# when the lock file changed since the last install.
+node_deps() {
+	if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		npm ci --no-audit --no-fund
+	fi
+}
+
 case "${1:-}" in
 run)
 	scripts/install-deps.sh
+	node_deps
 	build build
 	db=${PCMT_DB:-pcmt-demo.db}
 	[ -f "$db" ] || build/pcmt demo --db "$db" --scale province
@@ -25,6 +34,10 @@ run)
 	;;
 test)
 	scripts/install-deps.sh
+	node_deps
+	# the browser tests may not skip here: chromium and playwright-core were just installed
+	PCMT_BROWSER_REQUIRED=1
+	export PCMT_BROWSER_REQUIRED
 	# the pg-labelled tests' server, stopped (and its directory removed) however this ends
 	pgdir=$(scripts/pg-test-cluster.sh start)
 	trap 'scripts/pg-test-cluster.sh stop "$pgdir"' EXIT

@@ -9,6 +9,8 @@ for p in $(grep -v '^#' "$here/apt-packages.txt"); do
 		missing="$missing $p"
 	fi
 done
+# npm comes with some builds of nodejs and is a package of its own in Debian's.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 echo "pcmt: installing:$missing"
 if [ "$(id -u)" -eq 0 ]; then
