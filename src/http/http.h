@@ -170,6 +170,7 @@ int api_orgunit_search(struct http_req *r);
 int api_person_residence(struct http_req *r);
 int api_reassign_list(struct http_req *r);
 int api_reassign(struct http_req *r);
+int api_due(struct http_req *r);
 
 /* What a resource adds to the generic CRUD (api_crud.c asks http_ext_for()). */
 struct http_ext {

@@ -122,6 +122,7 @@ static const struct route routes[] = {
 	MAT_IMMUTABLE("reconciliations"),
 	/* who may import what is checked per entity by the handler (http_may) */
 	{"POST", "/api/v1/imports", api_import, 2, CARE, "import"},
+	{"GET", "/api/v1/due", api_due, 0, CARE, "read"}, /* names persons: not for viewers */
 	{"GET", "/api/v1/{entity}", api_list, 0, BY_ENTITY, NULL},
 	{"POST", "/api/v1/{entity}", api_create, 1, BY_ENTITY, NULL},
 	{"GET", "/api/v1/{entity}/{id}", api_get, 0, BY_ENTITY, NULL},

@@ -16,6 +16,7 @@ const dynamic = {
   'list.': ['substance', 'result', 'status', 'date', 'quantity', 'unit', 'stage', 'mobile_trial'],
   'ou.level.': ['nation', 'province', 'district', 'commune'],
   'persons.record.': ['open', 'closed', 'none'],
+  'todo.kind.': ['test_window', 'test_periodic'],
   'status.': ['met', 'on_track', 'at_risk', 'missed', 'no_data', 'not_started', 'not_applicable'],
 };
 let failed = 0, checked = 0;

@@ -46,9 +46,13 @@ export async function render(ctx) {
     if (current) { try { current(); } catch { /* a page's cleanup must not stop the next */ } current = null; }
     const mod = await r.load();
     if (seq !== renderSeq) return; // another navigation started meanwhile
-    main.replaceChildren();
-    main.dataset.page = path.split('/')[0] || 'home';
-    const cleanup = await mod.render(main, { params, query, ...(ctx || {}) });
+    // Each page renders into a view of its own: a page still loading when the next one starts
+    // finishes into a detached element, never into the page on screen.
+    const view = document.createElement('div');
+    view.className = 'view';
+    view.dataset.page = main.dataset.page = path.split('/')[0] || 'home';
+    main.replaceChildren(view);
+    const cleanup = await mod.render(view, { params, query, ...(ctx || {}) });
     if (seq === renderSeq && typeof cleanup === 'function') current = cleanup;
     return;
   }

@@ -83,6 +83,10 @@ export const strings = {
   'todo.record': S('Hồ sơ', 'Record'),
   'todo.opened': S('Ngày lập', 'Opened'),
   'todo.ends': S('Hết hạn', 'Ends'),
+  'todo.kind': S('Loại', 'Kind'),
+  'todo.kind.test_window': S('Trong 30 ngày (tiêu chí xã)', '30-day window (commune criteria)'),
+  'todo.kind.test_periodic': S('Định kỳ sau cai', 'Periodic, after rehabilitation'),
+  'todo.truncated': S('Danh sách quá dài: chỉ hiển thị 200 mục đầu; hãy chọn đơn vị nhỏ hơn.', 'The list is long: the first 200 are shown; pick a smaller unit.'),
   'todo.unavailable': S('Máy chủ chưa có danh sách việc đến hạn.', 'This server has no due lists yet.'),
 
   'df.title': S('Đánh giá xã, phường, thị trấn không ma túy', 'Drug-free commune evaluation'),

@@ -37,10 +37,17 @@ export async function render(main, { query, state }) {
   })));
   if (seesPersons()) {
     grid.append(section(t('home.classes'), slot(() => classes(unit, date, enumsP))));
-    grid.append(section(t('home.todo'), slot(() => todo(unit, date, dfP, namesP, enumsP))));
   }
-  main.append(section(t('home.targets'), slot(() => targets(unit, date))));
-  main.append(section(t('home.communes'), slot(async () => { const df = await dfP; await namesP; return communeList(df); })));
+  if (seesPersons()) {
+    const td = section(t('home.todo'), slot(() => todo(unit, date, dfP, namesP, enumsP), 'todo'));
+    td.id = 'todo';
+    main.append(td);
+  }
+  const tg = section(t('home.targets'), slot(() => targets(unit, date)));
+  const cl = section(t('home.communes'), slot(async () => { const df = await dfP; await namesP; return communeList(df); }));
+  tg.id = 'targets';
+  cl.id = 'communes';
+  main.append(tg, cl);
 }
 
 function drugFreeSummary(df, unit) {
@@ -59,7 +66,7 @@ function drugFreeSummary(df, unit) {
         labels: df.units.map((u) => u.name),
         datasets: [{ label: t('home.share_drugfree'), data: df.units.map((u) => +u.share.toFixed(1)), backgroundColor: color(0) }],
       },
-      options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 } } },
+      options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false, font: { size: 11 } } } } },
     }, t('home.share_by_unit')));
   }
   out.push(h('p', {}, h('a', { href: href('drug-free', { ou: unit.id }) }, t('home.open_drugfree'))));
@@ -92,16 +99,18 @@ async function todo(unit, date, dfP, namesP, enumsP) {
     if (e.status !== 404) throw e;
   }
   if (due) {
+    if (due.truncated) out.push(msg('warn', t('todo.truncated')));
     out.push(h('h3', {}, t('todo.tests', { n: due.tests_due.length, to: fmtDate(addDays(date, 7)) })),
       table({ filename: 'tests-due', columns: [
         { label: t('common.person'), value: (r) => personLink(r.person_id, r.full_name), text: (r) => r.full_name || r.person_id },
         { label: t('home.classification'), value: (r) => enumLabel(enums, 'classification', r.classification) },
+        { label: t('todo.kind'), value: (r) => t(`todo.kind.${r.kind}`) },
         { label: t('todo.last_test'), value: (r) => fmtDate(r.last_test) || t('todo.never') },
         { label: t('todo.due'), value: (r) => fmtDate(r.due) }], rows: due.tests_due }),
       h('h3', {}, t('todo.periods', { n: due.periods_ending.length })),
       table({ filename: 'periods-ending', columns: [
         { label: t('common.person'), value: (r) => personLink(r.person_id, r.full_name), text: (r) => r.full_name || r.person_id },
-        { label: t('todo.record'), value: (r) => enumLabel(enums, 'record_kind', r.kind) },
+        { label: t('todo.record'), value: (r) => enumLabel(enums, 'record_kind', r.record_kind) },
         { label: t('todo.opened'), value: (r) => fmtDate(r.opened) },
         { label: t('todo.ends'), value: (r) => fmtDate(r.ends) }], rows: due.periods_ending }));
   } else {

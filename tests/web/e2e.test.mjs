@@ -1,0 +1,277 @@
+// e2e.test.mjs: the web UI in a real browser (Debian's chromium, headless, driven by playwright-core)
+// against `pcmt serve` on a fresh demo province on a free port. What a person does: sign in, find a
+// person by typing an unaccented name, see their commune fail the drug-free criteria, add a negative
+// test, see an impossible date refused next to its field with everything typed kept, see the
+// commune pass, switch language, and (with sign-in) be refused a person of another commune as a
+// commune officer. Prints the first dashboard paint, saves screenshots of the main pages under
+// $PCMT_OUT_DIR/screenshots. Closing line: "N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = process.env.PCMT_BIN;
+const SRC = process.env.PCMT_SOURCE_DIR;
+const OUT = process.env.PCMT_OUT_DIR || join(tmpdir(), 'pcmt-web-test');
+const CHROMIUM = process.env.PCMT_CHROMIUM || '/usr/bin/chromium';
+const required = process.env.PCMT_BROWSER_REQUIRED === '1';
+
+function skip(why) {
+  console.log(`${required ? 'FAIL' : 'SKIP'}: ${why}`);
+  process.exit(required ? 1 : 77);
+}
+if (!BIN || !SRC) { console.log('FAIL: PCMT_BIN and PCMT_SOURCE_DIR must be set'); process.exit(1); }
+let chromium;
+try {
+  ({ chromium } = await import(join(SRC, 'node_modules/playwright-core/index.mjs')));
+} catch { skip('playwright-core is not installed (npm ci)'); }
+if (!existsSync(CHROMIUM)) skip(`no browser at ${CHROMIUM} (apt-get install chromium)`);
+
+let passed = 0, failed = 0;
+function check(cond, what) {
+  if (cond) { passed++; console.log(`ok - ${what}`); } else { failed++; console.log(`not ok - ${what}`); }
+  return cond;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'pcmt-e2e-'));
+const shots = join(OUT, 'screenshots');
+mkdirSync(shots, { recursive: true });
+const db = join(tmp, 'demo.db');
+let server = null, browser = null, lastPage = null;
+
+async function cleanup() {
+  if (browser) await browser.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+const iso = (d) => d.toISOString().slice(0, 10);
+const today = (() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; })();
+const vn = (isoDate) => isoDate.split('-').reverse().join('/');
+
+try {
+  // --- a fresh demo province and a server on a free port ---------------------------------------
+  let t0 = Date.now();
+  const demo = spawnSync(BIN, ['demo', '--db', db, '--scale', 'province'], { encoding: 'utf8' });
+  if (!check(demo.status === 0, `pcmt demo --scale province (${Date.now() - t0} ms)`)) throw new Error(demo.stderr);
+  const users = {}; // demo users and passwords, when this pcmt has sign-in (see addUser)
+  const portFile = join(tmp, 'port');
+  server = spawn(BIN, ['serve', '--db', db, '--port', '0', '--port-file', portFile, '--web', join(SRC, 'web'), '--threads', '4'],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 300 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!check(existsSync(portFile), 'pcmt serve wrote its port')) throw new Error('server did not start');
+  const base = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+  const me = await fetch(`${base}/api/v1/auth/me`);
+  const authOn = me.status !== 404;
+  console.log(`# sign-in on this server: ${authOn ? 'yes' : 'no (auth routes answer 404): sign-in steps skipped'}`);
+
+  // Users with known passwords, made the way an administrator does (password on stdin).
+  function addUser(name, role, ou) {
+    const pw = `e2e-${name}-${Math.random().toString(36).slice(2)}-Pw!`;
+    const r = spawnSync(BIN, ['user', 'add', name, '--role', role, '--orgunit', ou, '--db', db], { input: pw + '\n', encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`pcmt user add ${name}: ${r.stderr}`);
+    users[name] = pw;
+  }
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--lang=vi-VN'] });
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+  const page = await ctx.newPage();
+  lastPage = page;
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) pageErrors.push(m.text()); });
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const api = async (path) => {
+    const r = await page.request.get(`${base}/api/v1${path}`);
+    if (!r.ok()) throw new Error(`GET ${path}: ${r.status()}`);
+    return r.json();
+  };
+  const noMissingStrings = async (where) => {
+    const text = await page.textContent('body');
+    check(!text.includes('⟦'), `${where}: every string has a translation`);
+  };
+
+  // --- sign in ---------------------------------------------------------------------------------
+  if (authOn) {
+    addUser('e2e-province', 'province', '40');
+    await page.goto(base + '/');
+    await page.waitForSelector('form.login');
+    check(/#\/login/.test(page.url()), 'signed out: the UI asks to sign in');
+    await shot('login');
+    await page.fill('#' + await page.getAttribute('form.login input[name=username]', 'id'), 'e2e-province');
+    await page.fill('form.login input[name=password]', 'wrong password');
+    await page.click('form.login button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form.login .form-error').textContent.length > 0);
+    check(await page.isVisible('form.login'), 'a wrong password is refused with a message, still on the sign-in page');
+    await page.fill('form.login input[name=password]', users['e2e-province']);
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('main[data-page="home"]');
+    check((await page.textContent('#who')).includes('e2e-province'), 'signed in: the header names the user');
+  } else {
+    await page.goto(base + '/');
+    await page.waitForSelector('main[data-page="home"]');
+    check((await page.textContent('#notice')).length > 0, 'without sign-in on the server the UI says so and opens');
+  }
+
+  // --- first dashboard paint on the demo province ------------------------------------------------
+  const province = (await api('/orgunits?code=40&kind=province')).items[0];
+  const homeUrl = authOn ? `${base}/#/` : `${base}/#/?ou=${province.id}`;
+  await page.goto('about:blank');
+  await page.goto(homeUrl);
+  await page.waitForSelector('#main > .view[data-ready="drugfree"]', { timeout: 30000 });
+  const paint = await page.evaluate(() => ({
+    ready: window.__pcmtFirstPaint,
+    fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime,
+  }));
+  console.log(`# first dashboard paint (drug-free figures on screen, from navigation start): ${paint.ready.toFixed(0)} ms; first contentful paint ${paint.fcp ? paint.fcp.toFixed(0) : '?'} ms (${BIN})`);
+  check(paint.ready > 0, 'the dashboard painted its drug-free figures');
+  const bigText = await page.textContent('main .card .big');
+  check(/\d+ \/ 412/.test(bigText), `dashboard: drug-free communes of the province (${bigText.trim()})`);
+  await page.waitForSelector('#targets table', { timeout: 20000 }); // plan targets
+  await page.waitForTimeout(300); // charts draw on the next frames
+  check(await page.locator('canvas').count() > 0, 'dashboard: charts drawn (chart.js from npm)');
+  await noMissingStrings('dashboard');
+  await shot('dashboard');
+  await page.screenshot({ path: join(shots, 'dashboard-top.png') }); // the first screen (README)
+
+  // --- a commune that fails only because of one person's test ------------------------------------
+  const df = await api(`/drug-free?orgunit=${province.id}&date=${today}&names=1`);
+  const target = df.communes.map((c) => ({ c, f: c.failures })).find(({ f }) => f.length === 1 && f[0].person_id &&
+    f[0].classification && ['test_too_old', 'no_test'].includes(f[0].reason_code) && f[0].criterion <= 2);
+  if (!check(!!target, 'the demo has a commune failing only on one person\'s test')) throw new Error('no such commune');
+  const { c: commune, f: [failure] } = target;
+  console.log(`# commune ${commune.name} (${commune.code}): ${failure.full_name}, ${failure.reason}`);
+
+  await page.goto(`${base}/#/drug-free?ou=${commune.id}&date=${today}`);
+  await page.waitForSelector('#df-summary');
+  check((await page.textContent('table.communes tbody tr')).includes('Không đạt'), 'drug-free page: the commune fails today');
+
+  // --- find the person by typing the name without accents -------------------------------------
+  const typed = fold(failure.full_name);
+  await page.goto(`${base}/#/persons${authOn ? '' : `?ou=${province.id}`}`);
+  const search = page.getByLabel('Họ tên hoặc số định danh');
+  await search.waitFor();
+  await search.pressSequentially(typed, { delay: 30 });
+  const link = page.locator('#person-results a', { hasText: failure.full_name });
+  await link.first().waitFor({ timeout: 10000 });
+  check(typed !== failure.full_name.toLowerCase() || !/[^\x00-\x7f]/.test(failure.full_name),
+    `typed "${typed}" for "${failure.full_name}"`);
+  check(await link.count() >= 1, 'the unaccented name finds the person as one types');
+  await shot('persons-search');
+  await page.goto(`${base}/#/persons/${failure.person_id}`);
+  await page.waitForSelector('#commune-drugfree [data-result]');
+  check(await page.getAttribute('#commune-drugfree [data-result]', 'data-result') === 'fail', 'person page: their commune fails today');
+  check((await page.textContent('#commune-drugfree')).includes(failure.reason_vi), 'person page: the reason, in Vietnamese');
+  await shot('person');
+
+  // --- add a negative test: first with an impossible date ---------------------------------------
+  await page.click('button[data-add="tests"]');
+  const form = page.locator('form.entity-form[data-entity="tests"]');
+  await form.waitFor();
+  const dateIn = form.getByLabel('Ngày xét nghiệm');
+  check(await dateIn.inputValue() === vn(today), `the test date starts as today in dd/mm/yyyy (${vn(today)})`);
+  await dateIn.fill('31/02/2024');
+  await form.getByLabel('Hình thức').selectOption('sudden');
+  await form.getByLabel('Kết quả chung').selectOption('negative');
+  const before = (await api(`/tests?person_id=${failure.person_id}&limit=1000`)).total;
+  await form.locator('button[type=submit]').click();
+  const dateErr = form.locator('.field[data-field="test_date"] .field-error');
+  await page.waitForFunction((el) => el.textContent.length > 0, await dateErr.elementHandle(), { timeout: 10000 });
+  const errText = await dateErr.textContent();
+  check(/ngày/i.test(errText), `the impossible date is refused next to its field: "${errText}"`);
+  check(await dateIn.getAttribute('aria-invalid') === 'true', 'the date field is marked invalid');
+  check(await dateIn.inputValue() === '31/02/2024', 'what was typed in the date is kept');
+  check(await form.getByLabel('Hình thức').inputValue() === 'sudden' &&
+    await form.getByLabel('Kết quả chung').inputValue() === 'negative', 'the other fields keep their values');
+  await shot('form-error');
+  check(before === (await api(`/tests?person_id=${failure.person_id}&limit=1000`)).total, 'nothing was written by the refused form');
+  await dateIn.fill(vn(today));
+  await form.locator('button[type=submit]').click();
+  await page.waitForSelector('#form-panel .msg.ok');
+  await page.waitForFunction(() => document.querySelector('#commune-drugfree [data-result]')?.dataset.result === 'pass', null, { timeout: 10000 });
+  check(true, 'the negative test saved; the person page shows the commune passing');
+  check((await api(`/tests?person_id=${failure.person_id}&limit=1000`)).total === before + 1, 'one test was written');
+  check((await page.textContent('#timeline')).includes(vn(today)), 'the new test is on the timeline');
+
+  // --- the commune's drug-free result changed ----------------------------------------------------
+  await page.goto(`${base}/#/drug-free?ou=${commune.id}&date=${today}`);
+  await page.waitForSelector('#df-summary');
+  const row = await page.textContent('table.communes tbody tr');
+  check(row.includes('Đạt') && !row.includes('Không đạt'), 'drug-free page: the commune now passes');
+  await page.goto(`${base}/#/drug-free${authOn ? '' : `?ou=${province.id}`}`);
+  await page.waitForSelector('#df-summary');
+  await shot('drug-free');
+
+  // --- the other pages render ------------------------------------------------------------------
+  const year = new Date().getFullYear();
+  for (const [name, hash, sel] of [
+    ['classification', `classification?ou=${province.id}&year=${year}`, 'main[data-page="classification"] table.data'],
+    ['operations', `operations?ou=${province.id}&kind=cases`, 'main[data-page="operations"] table.data'],
+    ['plans', `plans?ou=${province.id}&plan=CTMTQG-PCMT-2030`, 'main[data-page="plans"] table.data'],
+  ]) {
+    await page.goto(`${base}/#/${hash}`);
+    await page.waitForSelector(sel, { timeout: 20000 });
+    check(await page.locator(`${sel} tbody tr`).count() > 0, `${name} page lists rows`);
+    await noMissingStrings(name);
+    await shot(name);
+  }
+
+  // --- one switch to English, and back ---------------------------------------------------------
+  await page.goto(homeUrl);
+  await page.waitForSelector('#main > .view[data-ready="drugfree"]');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.documentElement.lang === 'en' && /Dashboard/.test(document.querySelector('main h1')?.textContent || ''));
+  check((await page.textContent('#nav')).includes('Drug-free communes'), 'English: the navigation is in English');
+  check(/Figures as of \d{4}-\d{2}-\d{2}/.test(await page.textContent('main')), 'English: dates as yyyy-mm-dd');
+  await noMissingStrings('dashboard in English');
+  await page.waitForSelector('#main > .view[data-ready="drugfree"]');
+  await shot('dashboard-en');
+  await page.reload();
+  await page.waitForSelector('#main > .view[data-ready="drugfree"]');
+  check(/Dashboard/.test(await page.textContent('main h1')), 'the language choice survives a reload');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.documentElement.lang === 'vi' && /Tổng quan/.test(document.querySelector('main h1')?.textContent || ''));
+  check(/Số liệu đến ngày \d{2}\/\d{2}\/\d{4}/.test(await page.textContent('main')), 'Vietnamese again: dates as dd/mm/yyyy');
+
+  // --- a commune officer cannot open a person of another commune --------------------------------
+  if (authOn) {
+    const other = df.communes.find((c) => c.id !== commune.id && c.failures.some((f) => f.person_id));
+    const stranger = other.failures.find((f) => f.person_id);
+    addUser('e2e-commune', 'commune', commune.code);
+    const ctx2 = await browser.newContext({ locale: 'vi-VN' });
+    const p2 = await ctx2.newPage();
+    await p2.goto(base + '/');
+    await p2.waitForSelector('form.login');
+    await p2.fill('form.login input[name=username]', 'e2e-commune');
+    await p2.fill('form.login input[name=password]', users['e2e-commune']);
+    await p2.click('form.login button[type=submit]');
+    await p2.waitForSelector('main[data-page="home"]');
+    await p2.goto(`${base}/#/persons/${failure.person_id}`);
+    await p2.waitForSelector('#timeline');
+    check(true, 'commune officer: a person of their own commune opens');
+    await p2.goto(`${base}/#/persons/${stranger.person_id}`);
+    await p2.waitForSelector('#main > .view[data-state]');
+    check(await p2.getAttribute('#main > .view', 'data-state') === 'not-found', `commune officer: a person of ${other.name} is "not found"`);
+    check(!(await p2.textContent('main')).includes(stranger.full_name), 'commune officer: not even the name shows');
+    const r = await p2.request.get(`${base}/api/v1/persons/${stranger.person_id}`);
+    check(r.status() === 404, 'commune officer: the API answers 404 for that person');
+    await p2.screenshot({ path: join(shots, 'commune-officer-refused.png') });
+    await ctx2.close();
+  } else {
+    console.log('# commune officer scope: not run (this server has no sign-in)');
+  }
+  check(pageErrors.length === 0, `no script errors in the pages${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+  console.log(`# screenshots in ${shots}`);
+} catch (e) {
+  failed++;
+  console.log(`not ok - ${e.stack || e}`);
+  if (lastPage) await lastPage.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+} finally {
+  await cleanup();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
