@@ -233,8 +233,12 @@ static void test_static_files(void **state)
 
 	assert_int_equal(tl_http(&f->srv, "GET", "/", NULL, &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_non_null(strstr(r.body, "<title>pcmt</title>"));
-	assert_non_null(strstr(r.body, "/api/v1/health"));
+	assert_non_null(strstr(r.body, "<title>pcmt"));
+	assert_non_null(strstr(r.body, "/js/main.js")); /* the web UI's shell (web/index.html) */
+	tl_resp_free(&r);
+	assert_int_equal(tl_http(&f->srv, "GET", "/js/main.js", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "import"));
 	tl_resp_free(&r);
 	assert_int_equal(tl_http(&f->srv, "GET", "/index.html", NULL, &r), 0);
 	assert_int_equal(r.status, 200);
