@@ -219,6 +219,12 @@ try {
     await noMissingStrings(name);
     await shot(name);
   }
+  // the plans page offers the plan's report as xlsx, written by the server
+  const xlsxHref = await page.getAttribute('a[href*="format=xlsx"]', 'href');
+  const xlsx = await page.request.get(base + xlsxHref);
+  const xbody = await xlsx.body();
+  check(xlsx.status() === 200 && xbody.subarray(0, 2).toString() === 'PK' && xbody.length > 1000,
+    `plans page: the xlsx report downloads (${xlsx.status()}, ${xbody.length} bytes)`);
 
   // --- one switch to English, and back ---------------------------------------------------------
   await page.goto(homeUrl);

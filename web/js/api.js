@@ -73,5 +73,3 @@ export function schema() {
     return m;
   }));
 }
-
-export const csrfHeader = () => (csrf ? { 'X-CSRF-Token': csrf } : {});

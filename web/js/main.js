@@ -6,7 +6,6 @@ import { t, setLang, getLang, errorText } from './i18n.js';
 import { route, render, go, parseHash } from './router.js';
 import { state, check, logout, seesPersons } from './session.js';
 import { ouByCode } from './ou.js';
-import { probeXlsx } from './table.js';
 
 route('', () => import('./pages/home.js'));
 route('home', () => import('./pages/home.js'));
@@ -73,7 +72,6 @@ async function start() {
     document.getElementById('main').replaceChildren(msg('error', errorText(e)));
     return;
   }
-  probeXlsx();
   await show();
 }
 

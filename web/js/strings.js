@@ -29,7 +29,6 @@ export const strings = {
   'common.commune': S('Xã/phường', 'Commune'),
   'common.person': S('Đối tượng', 'Person'),
   'common.export_csv': S('Xuất CSV', 'Export CSV'),
-  'common.export_xlsx': S('Xuất Excel', 'Export Excel'),
   'common.print': S('In', 'Print'),
 
   'err.date': S('Ngày không hợp lệ (dd/mm/yyyy)', 'Not a valid date (dd/mm/yyyy or yyyy-mm-dd)'),
@@ -179,6 +178,7 @@ export const strings = {
   'ops.prev': S('‹ Trang trước', '‹ Previous'),
   'ops.next': S('Trang sau ›', 'Next ›'),
 
+  'plans.report': S('Báo cáo kế hoạch:', 'The plan\'s report:'),
   'plans.title': S('Kế hoạch, chỉ tiêu và kết quả', 'Plans, targets and indicators'),
   'plans.plan': S('Kế hoạch', 'Plan'),
   'plans.period': S('Kỳ (năm, quý, tháng)', 'Period (year, quarter, month)'),

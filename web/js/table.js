@@ -1,9 +1,8 @@
-// table.js: the tables on screen, each with "export" (CSV, and xlsx through the report API when
-// the server has one) and "print". The export writes what the table shows — the same columns, the
-// same labels, in the current language — not a second query.
+// table.js: the tables on screen, each with "export CSV" and "print". The export writes what the
+// table shows — the same columns, the same labels, in the current language — not a second query.
+// (Excel files are the server's: a plan's report from GET /api/v1/reports, offered on the plans page.)
 import { h } from './dom.js';
 import { t } from './i18n.js';
-import * as api from './api.js';
 
 // columns: [{key, label, value(row) -> text|Node, text(row) -> export text, num}], rows: objects.
 export function table({ columns, rows, caption, filename = 'pcmt', empty, className }) {
@@ -22,7 +21,6 @@ export function table({ columns, rows, caption, filename = 'pcmt', empty, classN
   const matrix = () => [columns.map((c) => c.label), ...rows.map((r) => columns.map((c) => exportText(c, r)))];
   const bar = h('div', { class: 'toolbar no-print' },
     h('button', { type: 'button', onclick: () => downloadCsv(matrix(), filename) }, t('common.export_csv')),
-    xlsxAvailable ? h('button', { type: 'button', onclick: () => downloadXlsx(matrix(), filename, caption) }, t('common.export_xlsx')) : null,
     h('button', { type: 'button', onclick: () => window.print() }, t('common.print')));
   return h('div', { class: 'table-wrap' }, bar, h('div', { class: 'scroll' }, tbl));
 }
@@ -42,24 +40,4 @@ function save(blob, name) {
 // UTF-8 with a byte-order mark: Excel then reads the Vietnamese diacritics correctly.
 export function downloadCsv(matrix, filename) {
   save(new Blob(['\ufeff', csv(matrix)], { type: 'text/csv;charset=utf-8' }), `${filename}.csv`);
-}
-
-// xlsx is written by the server (libxlsxwriter) when it offers POST /api/v1/reports/table; the
-// button appears only then (probeXlsx at start-up).
-let xlsxAvailable = false;
-export async function probeXlsx() {
-  try {
-    const r = await fetch('/api/v1/reports/table', { method: 'OPTIONS', credentials: 'same-origin' });
-    xlsxAvailable = r.status === 405 || r.ok; // 404: no such route on this server
-  } catch { xlsxAvailable = false; }
-}
-
-async function downloadXlsx(matrix, filename, title) {
-  const resp = await fetch('/api/v1/reports/table', {
-    method: 'POST', credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', ...api.csrfHeader() },
-    body: JSON.stringify({ title: title || filename, header: matrix[0], rows: matrix.slice(1) }),
-  });
-  if (!resp.ok) { downloadCsv(matrix, filename); return; }
-  save(await resp.blob(), `${filename}.xlsx`);
 }

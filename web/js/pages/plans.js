@@ -3,7 +3,7 @@
 // one level down (GET /api/v1/indicators?plan=&orgunit=&period=).
 import * as api from '../api.js';
 import { h, newId } from '../dom.js';
-import { t, pick, fmtDate, fmtNum, errorText } from '../i18n.js';
+import { t, pick, fmtDate, fmtNum, errorText, getLang } from '../i18n.js';
 import { pageOu, section, slot } from '../page.js';
 import { ancestors } from '../ou.js';
 import { table } from '../table.js';
@@ -27,6 +27,12 @@ export async function render(main, { query, state }) {
   if (!plan) { main.append(h('p', { class: 'muted' }, t('home.no_plans'))); return; }
   main.append(h('p', {}, plan.title, ' · ', fmtDate(plan.period_from), ' – ', fmtDate(plan.period_to)),
     plan.source ? h('p', { class: 'muted small' }, plan.source) : null);
+  // The plan's report, written by the server (GET /api/v1/reports: xlsx, PDF), for this unit and period.
+  const rep = (format) => '/api/v1/reports' + api.qs({ plan: plan.code, format, orgunit: unit ? unit.id : null,
+    period: query.period, lang: getLang() });
+  main.append(h('p', { class: 'toolbar no-print' }, t('plans.report'),
+    h('a', { class: 'button', href: rep('xlsx'), download: '' }, 'Excel (xlsx)'),
+    h('a', { class: 'button', href: rep('pdf'), download: '' }, 'PDF')));
   if (unit) {
     const chain = await ancestors(unit.id);
     main.append(h('nav', { class: 'crumbs', 'aria-label': t('plans.crumbs') }, chain.map((u, i) => [i ? ' › ' : '',
