@@ -4,8 +4,7 @@ import * as api from './api.js';
 import { h, msg } from './dom.js';
 import { t, setLang, getLang, errorText } from './i18n.js';
 import { route, render, go, parseHash } from './router.js';
-import { state, check, logout, seesPersons } from './session.js';
-import { ouByCode } from './ou.js';
+import { state, check, logout, ensureRoot, seesPersons, seesOperations } from './session.js';
 
 route('', () => import('./pages/home.js'));
 route('home', () => import('./pages/home.js'));
@@ -30,10 +29,10 @@ function drawChrome() {
   const page = parseHash().path.split('/')[0] || 'home';
   nav.setAttribute('aria-label', t('nav.label'));
   nav.replaceChildren(...(state.user || state.auth === 'off' ? NAV : [])
-    .filter(([p]) => p !== 'persons' || seesPersons())
+    .filter(([p]) => (p !== 'persons' || seesPersons()) && (p !== 'operations' || seesOperations()))
     .map(([p, key]) => h('a', { href: `#/${p}`, 'aria-current': p === page ? 'page' : null }, t(key))));
   const who = document.getElementById('who');
-  who.textContent = state.user ? `${state.user.username} · ${state.user.orgunit.name}` : '';
+  who.textContent = state.user ? [state.user.username, state.user.orgunit && state.user.orgunit.name].filter(Boolean).join(' · ') : '';
   const lang = document.getElementById('lang');
   lang.textContent = getLang() === 'vi' ? 'English' : 'Tiếng Việt';
   lang.lang = getLang() === 'vi' ? 'en' : 'vi';
@@ -51,7 +50,10 @@ async function show() {
   if (state.auth === 'on' && !state.user && path !== 'login') { go('login', { next: location.hash.slice(1) }, true); return; }
   await render({ state });
   drawChrome();
-  document.getElementById('main').focus({ preventScroll: true });
+  // Move focus to the new page for keyboard and screen-reader users, unless the person is
+  // already working inside it (typing in the search box while results load).
+  const main = document.getElementById('main');
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 
 async function start() {
@@ -62,12 +64,9 @@ async function start() {
   window.addEventListener('hashchange', show);
   window.addEventListener('pcmt:signed-in', () => { drawChrome(); });
   try {
-    const s = await check();
-    if (s === 'open') {
-      // No sign-in on this server: start from the nation (VN); ?ou= in any page narrows it.
-      const vn = await ouByCode('VN').catch(() => null);
-      state.root = vn ? vn.id : 1;
-    }
+    // Without sign-in on the server, or for an admin of everything, pages start from the nation;
+    // ?ou= in any page narrows it.
+    if (await check() !== 'out') await ensureRoot();
   } catch (e) {
     document.getElementById('main').replaceChildren(msg('error', errorText(e)));
     return;

@@ -2,6 +2,7 @@
 // /auth/login and /auth/logout. A server without those routes (404: sign-in not built into it)
 // runs the UI open, as the API itself then is, and says so.
 import * as api from './api.js';
+import { ouByCode } from './ou.js';
 
 export const state = {
   user: null,     // {id, username, role, orgunit: {id, code, name}}
@@ -13,7 +14,14 @@ function accept(d) {
   state.user = d.user;
   state.auth = 'on';
   api.setCsrf(d.csrf_token);
-  state.root = d.user.orgunit.id;
+  state.root = d.user.orgunit ? d.user.orgunit.id : null;
+}
+
+// The unit the pages start from: the user's, else (an admin of everything, or no sign-in) the nation.
+export async function ensureRoot() {
+  if (state.root) return;
+  const vn = await ouByCode('VN').catch(() => null);
+  state.root = vn ? vn.id : 1;
 }
 
 // 'in' (signed in), 'out' (must sign in), 'open' (server without sign-in), or throws.
@@ -30,6 +38,7 @@ export async function check() {
 
 export async function login(username, password) {
   accept(await api.post('/auth/login', { username, password }, { quiet: true }));
+  await ensureRoot();
 }
 
 export async function logout() {
@@ -43,4 +52,6 @@ export async function logout() {
 export const seesPersons = () => !state.user || state.user.role !== 'viewer';
 export const writesPersons = () => !state.user || ['admin', 'province', 'district', 'commune'].includes(state.user.role);
 export const writesHealth = () => writesPersons() || (state.user && state.user.role === 'health');
+// Hotspots, cases, plant sites and communication: officers and admins only (read and write).
+export const seesOperations = writesPersons;
 export const writesOperations = writesPersons;

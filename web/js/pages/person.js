@@ -42,7 +42,12 @@ export async function render(main, { params, query, state }) {
   const timeline = h('div', { id: 'timeline' });
   const dfBox = h('div', { id: 'commune-drugfree' });
   const pf = schema.persons.fields;
+  // Just created and the server found persons with the same folded name and birth date: say so.
+  let dups = [];
+  try { dups = JSON.parse(sessionStorage.getItem('pcmt.dups') || '[]'); sessionStorage.removeItem('pcmt.dups'); } catch { dups = []; }
   main.append(h('h1', {}, p.full_name),
+    dups.length ? h('div', { class: 'msg warn', role: 'status' }, t('person.duplicates'), ' ',
+      dups.map((d, i) => [i ? ', ' : '', h('a', { href: href(`persons/${d.id}`) }, `${d.full_name}${d.dob ? ` (${fmtDate(d.dob)})` : ''}`)])) : null,
     h('dl', { class: 'facts' }, pf.filter((f) => p[f.name] !== null && p[f.name] !== undefined && f.name !== 'full_name').map((f) => [
       h('dt', {}, pick(f)),
       h('dd', {}, f.type === 'date' ? fmtDate(p[f.name]) : f.type === 'enum' ? enumLabel(enums, f.enum, p[f.name])

@@ -55,7 +55,7 @@ export async function render(main, { query, state }) {
   q.addEventListener('input', later);
   cls.addEventListener('change', run);
   rec.addEventListener('change', run);
-  await run();
   q.focus();
+  run();
   return () => ctl && ctl.abort();
 }
