@@ -92,6 +92,13 @@ try {
     if (!r.ok()) throw new Error(`GET ${path}: ${r.status()}`);
     return r.json();
   };
+  // Every form control on the page has a label (a <label for>, a wrapping label or aria-label).
+  const allLabelled = async (where) => {
+    const bare = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML.slice(0, 80)));
+    check(bare.length === 0, `${where}: every field has a label${bare.length ? ': ' + bare.join(' ') : ''}`);
+  };
   const noMissingStrings = async (where) => {
     const text = await page.textContent('body');
     check(!text.includes('⟦'), `${where}: every string has a translation`);
@@ -164,6 +171,7 @@ try {
     `typed "${typed}" for "${failure.full_name}"`);
   check(await link.count() >= 1, 'the unaccented name finds the person as one types');
   await shot('persons-search');
+  await allLabelled('persons search');
   await page.goto(`${base}/#/persons/${failure.person_id}`);
   await page.waitForSelector('#commune-drugfree [data-result]');
   check(await page.getAttribute('#commune-drugfree [data-result]', 'data-result') === 'fail', 'person page: their commune fails today');
@@ -190,6 +198,7 @@ try {
   check(await form.getByLabel('Hình thức').inputValue() === 'sudden' &&
     await form.getByLabel('Kết quả chung').inputValue() === 'negative', 'the other fields keep their values');
   await shot('form-error');
+  await allLabelled('person page with the test form');
   check(before === (await api(`/tests?person_id=${failure.person_id}&limit=1000`)).total, 'nothing was written by the refused form');
   await dateIn.fill(vn(today));
   await form.locator('button[type=submit]').click();
@@ -219,6 +228,7 @@ try {
     await page.waitForSelector(sel, { timeout: 20000 });
     check(await page.locator(`${sel} tbody tr`).count() > 0, `${name} page lists rows`);
     await noMissingStrings(name);
+    await allLabelled(name);
     await shot(name);
   }
   // the plans page offers the plan's report as xlsx, written by the server

@@ -13,10 +13,12 @@ function chartLib() {
 const COLORS = ['#1f5fa8', '#b5461a', '#2e7d32', '#7b3fa0', '#8a6d00', '#00707a'];
 
 // A canvas with a text alternative (the figure's caption and an aria-label); drawn when the
-// library is ready. config is a chart.js config.
-export function chart(config, label) {
+// library is ready. config is a chart.js config; height in pixels (default from the CSS).
+export function chart(config, label, height) {
   const canvas = h('canvas', { role: 'img', 'aria-label': label });
-  const fig = h('figure', { class: 'chart' }, h('div', { class: 'chart-box' }, canvas), h('figcaption', {}, label));
+  const box = h('div', { class: 'chart-box' }, canvas);
+  if (height) box.style.height = `${height}px`;
+  const fig = h('figure', { class: 'chart' }, box, h('figcaption', {}, label));
   // The figure is put on the page after this returns: draw once it is there (for up to ~5 s).
   let tries = 300;
   const draw = (Chart) => {

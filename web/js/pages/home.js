@@ -67,7 +67,7 @@ function drugFreeSummary(df, unit) {
         datasets: [{ label: t('home.share_drugfree'), data: df.units.map((u) => +u.share.toFixed(1)), backgroundColor: color(0) }],
       },
       options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false, font: { size: 11 } } } } },
-    }, t('home.share_by_unit')));
+    }, t('home.share_by_unit'), Math.max(224, 40 + df.units.length * 18)));
   }
   out.push(h('p', {}, h('a', { href: href('drug-free', { ou: unit.id }) }, t('home.open_drugfree'))));
   return out;
