@@ -1,6 +1,6 @@
 /* test_due.c: GET /api/v1/due (the dashboard's "what needs doing now") on hand-built persons whose
- * due dates are worked out here, through real HTTP; a write changes the next answer; refusals name
- * their parameter.
+ * due dates are worked out here, through real HTTP; a write changes the next answer; the caller's
+ * scope and role decide what is listed; refusals name their parameter.
  *
  * Nam Can (16837), today 2025-06-15 (API_TODAY), window 30 days, illegal-user period 12 months.
  *   A  addict in the community, negative test 2025-05-23 -> due 2025-06-22 (= today + 7: listed)
@@ -126,6 +126,43 @@ static void test_due_lists(void **state)
 	tl_resp_free(&r);
 }
 
+/* Scope and roles: a commune officer of Nam Can gets Nam Can's list by default and only that; a
+ * unit outside their subtree answers as one that does not exist; a viewer may not call it at all;
+ * nobody without credentials. */
+static void test_scope(void **state)
+{
+	struct api_fx *f = *state;
+	struct tl_resp r;
+	char officer[64], district[64], viewer[64];
+	int64_t a = person(f, "Người A", "16837", "illegal_user", 0), k = person(f, "Người K", "16756", "illegal_user", 0);
+
+	tl_user(&f->srv, "nam-can", "commune", "16837", NULL, officer);
+	tl_user(&f->srv, "ky-son", "district", "417", NULL, district);
+	tl_user(&f->srv, "viewer", "viewer", "40", NULL, viewer);
+	assert_int_equal(tl_http_as(&f->srv, officer, "GET", "/api/v1/due", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(item(r.json, "tests_due", a));
+	assert_null(item(r.json, "tests_due", k));
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, officer, "GET", "/api/v1/due?orgunit=16756", NULL, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "orgunit");
+	tl_resp_free(&r);
+	/* Ky Son holds Nam Can, not Tri Le (Que Phong district) */
+	assert_int_equal(tl_http_as(&f->srv, district, "GET", "/api/v1/due?orgunit=417", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(item(r.json, "tests_due", a));
+	assert_null(item(r.json, "tests_due", k));
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, viewer, "GET", "/api/v1/due?orgunit=40", NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(tl_err_code(&r), "forbidden");
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, NULL, "GET", "/api/v1/due?orgunit=40", NULL, &r), 0);
+	assert_int_equal(r.status, 401);
+	tl_resp_free(&r);
+}
+
 static void test_refusals(void **state)
 {
 	struct api_fx *f = *state;
@@ -145,6 +182,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_due_lists, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_scope, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, api_setup, api_teardown),
 	};
 
