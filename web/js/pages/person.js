@@ -95,8 +95,19 @@ export async function render(main, { params, query, state }) {
   }
   async function drawDf() {
     try {
-      const df = await api.get('/drug-free', { orgunit: p.residence_ou, date: todayIso() });
-      const c = df.communes[0];
+      // The commune itself, or (when the server refuses to root an evaluation there) the nearest
+      // unit above it that it evaluates, and the commune's row from that answer.
+      let c = null;
+      for (const u of (await ancestors(p.residence_ou)).reverse()) {
+        try {
+          const df = await api.get('/drug-free', { orgunit: u.id, date: todayIso() });
+          c = df.communes.find((x) => x.id === p.residence_ou);
+          if (c) break;
+        } catch (e) {
+          if (e.field !== 'orgunit') throw e;
+        }
+      }
+      if (!c) throw new Error(t('err.not_found'));
       const mine = c.failures.filter((f) => f.person_id === p.id);
       dfBox.replaceChildren(h('p', { dataset: { result: c.drug_free ? 'pass' : 'fail' } }, passMark(c.drug_free), ' ',
         h('a', { href: href('drug-free', { ou: c.id }) }, t('person.see_commune'))),
