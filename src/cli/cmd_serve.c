@@ -13,7 +13,8 @@
 
 static const char usage[] =
 	"usage: pcmt serve [--db URL] [--port N] [--bind ADDR] [--threads N] [--web DIR] [--port-file FILE]\n"
-	"                  [--tls-cert FILE --tls-key FILE] [--trust-proxy]\n\n"
+	"                  [--tls-cert FILE --tls-key FILE] [--trust-proxy] [--max-connections N]\n"
+	"                  [--timeout S]\n\n"
 	"Brings the database's schema up to date, then serves the JSON API under /api/v1 and the web UI\n"
 	"until interrupted (SIGINT or SIGTERM).\n\n"
 	"  --db URL          database: FILE, sqlite:FILE or postgresql://... (default $PCMT_DB, else pcmt.db)\n"
@@ -27,6 +28,10 @@ static const char usage[] =
 	"  --tls-key FILE    the PEM private key of --tls-cert\n"
 	"  --trust-proxy     behind a reverse proxy: the client address is X-Forwarded-For's last entry\n"
 	"                    (never use it when clients can reach pcmt directly)\n"
+	"  --max-connections N  connections served at once (default 1024); requests on connections\n"
+	"                    beyond it get 503 with Retry-After and are closed\n"
+	"  --timeout S       seconds a connection may stay silent (mid-request or idle) before it is\n"
+	"                    closed (default 30)\n"
 	"Every API route but /api/v1/health and /api/v1/auth/login needs a user: see pcmt user and\n"
 	"docs/security.md.\n";
 
@@ -83,8 +88,9 @@ static int run(int argc, char **argv)
 		{"bind", required_argument, 0, 'b'},    {"threads", required_argument, 0, 't'},
 		{"web", required_argument, 0, 'w'},     {"port-file", required_argument, 0, 'f'},
 		{"tls-cert", required_argument, 0, 'C'}, {"tls-key", required_argument, 0, 'K'},
-		{"trust-proxy", no_argument, 0, 'P'},   {0, 0, 0, 0}};
-	struct http_server_opts o = {NULL, "127.0.0.1", 8080, 0, PCMT_SOURCE_DIR "/web", NULL, NULL, 0};
+		{"trust-proxy", no_argument, 0, 'P'},   {"max-connections", required_argument, 0, 'M'},
+		{"timeout", required_argument, 0, 'T'}, {0, 0, 0, 0}};
+	struct http_server_opts o = {NULL, "127.0.0.1", 8080, 0, PCMT_SOURCE_DIR "/web", NULL, NULL, 0, 0, 0};
 	const char *db = NULL, *port_file = NULL;
 	struct http_server *srv = NULL;
 	char shown[512];
@@ -96,7 +102,7 @@ static int run(int argc, char **argv)
 
 	o.threads = ncpu > 0 && ncpu < 64 ? 2 * (int)ncpu : 4;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:p:b:t:w:f:C:K:P", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:b:t:w:f:C:K:PM:T:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'b': o.bind = optarg; break;
@@ -112,6 +118,14 @@ static int run(int argc, char **argv)
 		case 't':
 			if (parse_int(optarg, 1, 256, &o.threads))
 				return cli_fail("serve", "--threads must be a number from 1 to 256") + 1;
+			break;
+		case 'M':
+			if (parse_int(optarg, 1, 100000, &o.max_conns))
+				return cli_fail("serve", "--max-connections must be a number from 1 to 100000") + 1;
+			break;
+		case 'T':
+			if (parse_int(optarg, 1, 3600, &o.conn_timeout))
+				return cli_fail("serve", "--timeout must be a number of seconds from 1 to 3600") + 1;
 			break;
 		default:
 			return cli_usage(&cmd_serve);

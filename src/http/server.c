@@ -28,8 +28,8 @@
 
 enum {
 	DISCARD_MAX = 16 << 20,   /* an over-long chunked body is drained this far, then dropped */
-	CONN_LIMIT = 1024,        /* simultaneous connections */
-	CONN_TIMEOUT_S = 30,      /* idle seconds before a connection is closed (slowloris) */
+	CONN_LIMIT = 1024,        /* simultaneous connections served (--max-connections) */
+	CONN_TIMEOUT_S = 30,      /* idle seconds before a connection is closed (slowloris; --timeout) */
 	POOL_WAIT_S = 30          /* longest wait for a free store handle before 503 */
 };
 
@@ -55,6 +55,8 @@ struct http_server {
 	int tls;                    /* serving HTTPS: cookies get Secure */
 	int trust_proxy;            /* the client address is X-Forwarded-For's last entry */
 	char *tls_mem[2];           /* certificate and key, kept while the daemon runs */
+	atomic_int conns;           /* connections open now (MHD_OPTION_NOTIFY_CONNECTION) */
+	int max_conns;              /* above this a request is answered 503 and its connection closed */
 };
 
 /* Per-request state, allocated in its own arena on the first callback (*req_cls). */
@@ -802,6 +804,40 @@ static void append(struct req_state *rs, const char *data, size_t n)
 	rs->len += n;
 }
 
+/* Counts open connections. libmicrohttpd's own limit (MHD_OPTION_CONNECTION_LIMIT) drops a
+ * connection over it without a word, which a client sees as a reset; so that limit is set a band
+ * above max_conns and the connections in that band get a 503 they can act on (on_request). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&srv->conns, 1);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&srv->conns, 1);
+}
+
+/* 503 with Retry-After, and the connection closed after it: a client over the limit is told to
+ * come back rather than left waiting or reset. */
+static enum MHD_Result queue_busy(struct MHD_Connection *c)
+{
+	static const char busy[] = "{\"error\":{\"code\":\"unavailable\",\"message\":"
+				   "\"too many connections; try again\",\"field\":null}}";
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(sizeof(busy) - 1, (void *)busy, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
@@ -821,6 +857,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		memset(rs, 0, sizeof(*rs));
 		rs->arena = a;
 		*req_cls = rs;
+		if (atomic_load(&srv->conns) > srv->max_conns) {
+			rs->answered = 1; /* any body is drained, not read */
+			return queue_busy(c);
+		}
 		cl = content_length(c);
 		rs->max = http_body_cap(method, url);
 		if (cl > (int64_t)rs->max) {
@@ -1025,6 +1065,7 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	if (!(srv->audit = auditq_start(o->db_url, err)))
 		goto fail_pool;
 	srv->trust_proxy = o->trust_proxy;
+	srv->max_conns = o->max_conns > 0 ? o->max_conns : CONN_LIMIT;
 	if ((o->tls_cert && *o->tls_cert) || (o->tls_key && *o->tls_key)) {
 		if (!o->tls_cert || !*o->tls_cert || !o->tls_key || !*o->tls_key) {
 			err_set(err, ERR_BAD_REQUEST, "tls", "HTTPS needs both --tls-cert and --tls-key");
@@ -1049,8 +1090,10 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 				  MHD_OPTION_ARRAY, tls_opts,
 				  MHD_OPTION_SOCK_ADDR, sa,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)(srv->max_conns + srv->max_conns / 4 + 16),
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->conn_timeout > 0 ? o->conn_timeout
+												  : CONN_TIMEOUT_S),
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				  MHD_OPTION_UNESCAPE_CALLBACK, unescape, srv,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,

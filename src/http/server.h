@@ -16,6 +16,8 @@ struct http_server_opts {
 	const char *tls_cert; /* PEM certificate chain file: serve HTTPS (with tls_key); NULL: HTTP */
 	const char *tls_key;  /* PEM private key file */
 	int trust_proxy;      /* take the client address from X-Forwarded-For (behind a reverse proxy) */
+	int max_conns;        /* connections served at once; more get 503 (0: 1024) */
+	int conn_timeout;     /* seconds a connection may stay silent before it is closed (0: 30) */
 };
 
 struct http_server;
