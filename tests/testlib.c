@@ -221,6 +221,12 @@ out:
 
 int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_env, int threads)
 {
+	return tl_server_start_args(srv, db, extra_env, threads, NULL);
+}
+
+int tl_server_start_args(struct tl_server *srv, const char *db, const char *extra_env, int threads,
+			 const char *const *args)
+{
 	char nthreads[16];
 	static int serial;
 	const char *bin = getenv("PCMT_BIN");
@@ -243,12 +249,18 @@ int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_
 	if (srv->pid == 0) {
 		if (extra_env)
 			putenv(strdup(extra_env));
+		const char *argv[48] = {"pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file};
+		int argc = 8;
+
 		snprintf(nthreads, sizeof(nthreads), "%d", threads);
-		if (threads > 0)
-			execl(bin, "pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file, "--threads", nthreads,
-			      (char *)NULL);
-		else
-			execl(bin, "pcmt", "serve", "--db", db, "--port", "0", "--port-file", port_file, (char *)NULL);
+		if (threads > 0) {
+			argv[argc++] = "--threads";
+			argv[argc++] = nthreads;
+		}
+		for (int i = 0; args && args[i] && argc < 47; i++)
+			argv[argc++] = args[i];
+		argv[argc] = NULL;
+		execv(bin, (char *const *)argv);
 		fprintf(stderr, "testlib: cannot run %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}

@@ -49,6 +49,9 @@ struct tl_server {
 int tl_server_start(struct tl_server *srv, const char *db, const char *extra_env);
 /* As tl_server_start with --threads N (0: pcmt's default; tl_server_start uses 4 on PostgreSQL). */
 int tl_server_start_ex(struct tl_server *srv, const char *db, const char *extra_env, int threads);
+/* As tl_server_start_ex with more `pcmt serve` options (a NULL-terminated list, or NULL). */
+int tl_server_start_args(struct tl_server *srv, const char *db, const char *extra_env, int threads,
+			 const char *const *args);
 /* SIGTERM (or SIGKILL when hard) and wait. A soft stop that does not end in exit status 0 (a crash,
  * a sanitizer report) fails the running test. */
 void tl_server_stop(struct tl_server *srv, int hard);
