@@ -2,7 +2,8 @@
 # dev.sh: the two Quick start commands of the README.
 #   ./dev.sh run    install what is missing, build, create the demo province, serve on :8080
 #   ./dev.sh test   install what is missing, build, run every test (normal build, then ASan+UBSan),
-#                   the store and API tests on SQLite and again on a throwaway PostgreSQL server
+#                   the store and API tests on SQLite and again on a throwaway PostgreSQL server,
+#                   then the libFuzzer harnesses of fuzz/ for a bounded time each
 set -eu
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
@@ -49,6 +50,10 @@ test)
 	build build-asan -DPCMT_SANITIZE=ON
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-asan --output-on-failure -j "$jobs"
+	# the libFuzzer harnesses (fuzz/, clang), each for a bounded time (PCMT_FUZZ_SECONDS, default 30)
+	build build-fuzz -DCMAKE_C_COMPILER=clang -DPCMT_FUZZ=ON -DPCMT_TESTS=OFF -DPCMT_BENCH=OFF \
+		-DPCMT_FUZZ_SECONDS="${PCMT_FUZZ_SECONDS:-30}"
+	ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$jobs"
 	;;
 *)
 	echo "usage: ./dev.sh run | test" >&2
