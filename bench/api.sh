@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# api.sh: API throughput and latency with wrk on loopback (issue 10; docs/performance.md, "API
+# throughput"). Copies a database (the source is never written), gives it an API-only admin and a
+# bearer token, times the same questions as plain SQL with the sqlite3 CLI (or psql), then starts
+# `pcmt serve` and runs wrk (bench/wrk/pcmt.lua) for each load: person by id, search by name, a
+# commune's persons, a commune's drug-free evaluation, indicator values, writes, and a mixed
+# read/write load. Prints each figure next to its target, the ratio to the SQL baseline where one
+# exists, the load average at the time, and the peak resident set (VmHWM) of `pcmt serve`.
+# Figures are printed, never asserted; a load that got any non-2xx answer is flagged.
+#
+# usage: bench/api.sh [--db FILE] [--pcmt BIN] [--duration S] [--conns N] [--wrk-threads N]
+#                     [--serve-threads N] [--only "MODE..."] [--pg]
+#   --db             an SQLite database (default: a fresh demo province); national:
+#                    --db /tmp/natind.db (`pcmt demo --scale national`). Copied to a work dir first
+#   --pcmt           the pcmt binary (default build-bench/pcmt, else build/pcmt)
+#   --duration       seconds of wrk per load (default 15)
+#   --conns          wrk connections (default 32)
+#   --wrk-threads    wrk threads (default 2)
+#   --serve-threads  pcmt serve --threads (default: serve's own, 2 x CPUs)
+#   --only           a subset of: person search commune drugfree indicators write mixed
+#   --pg             the same loads on PostgreSQL too: a throwaway cluster loaded by `pcmt copy`
+#                    from the copy (34 minutes for the national set: use a province for a quick run)
+# Environment: PCMT_BENCH_WORK (work dir for the copy; default bench/data), TMPDIR.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+pcmt=""
+db=""
+dur=15
+conns=32
+wthreads=2
+sthreads=""
+only="person search commune drugfree indicators write mixed"
+pg=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--db) db=$2; shift 2 ;;
+	--pcmt) pcmt=$2; shift 2 ;;
+	--duration) dur=$2; shift 2 ;;
+	--conns) conns=$2; shift 2 ;;
+	--wrk-threads) wthreads=$2; shift 2 ;;
+	--serve-threads) sthreads=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--pg) pg=1; shift ;;
+	-h | --help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "api.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+if [ -z "$pcmt" ]; then
+	for b in "$src/build-bench/pcmt" "$src/build/pcmt"; do
+		[ -x "$b" ] && { pcmt=$b; break; }
+	done
+fi
+[ -x "${pcmt:-}" ] || { echo "api.sh: no pcmt binary (use --pcmt)" >&2; exit 2; }
+for tool in wrk sqlite3 awk; do
+	command -v "$tool" >/dev/null || { echo "api.sh: $tool is needed (scripts/apt-packages.txt)" >&2; exit 2; }
+done
+[ "$pg" = 0 ] || command -v psql >/dev/null || { echo "api.sh: psql is needed for --pg" >&2; exit 2; }
+
+work=${PCMT_BENCH_WORK:-$here/data}
+mkdir -p "$work"
+tmp=$(mktemp -d)
+srv=""
+cluster=""
+cleanup() {
+	if [ -n "$srv" ]; then kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true; fi
+	if [ -n "$cluster" ]; then "$src/scripts/pg-test-cluster.sh" stop "$cluster" || true; fi
+	rm -f "$work/api-work.db" "$work/api-work.db-wal" "$work/api-work.db-shm"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+secs() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+
+echo "== machine"
+echo "cpus      $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+echo "memory    $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+echo "kernel    $(uname -r); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); sqlite3 $(sqlite3 --version | cut -d' ' -f1)"
+echo "commit    $(git -C "$src" rev-parse --short HEAD)$(git -C "$src" diff --quiet HEAD -- src || echo -dirty)"
+echo "load      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start"
+echo "wrk       -t$wthreads -c$conns -d${dur}s per load, after a 2 s warm-up"
+
+echo "== data"
+w="$work/api-work.db"
+if [ -z "$db" ]; then
+	echo "building a demo province ..."
+	"$pcmt" demo --db "$tmp/demo.db" >/dev/null
+	db="$tmp/demo.db"
+fi
+t0=$(date +%s.%N)
+cp --reflink=auto "$db" "$w"
+echo "copy      $db -> $w ($(du -h "$w" | cut -f1), $(secs "$t0") s)"
+"$pcmt" migrate --db "$w" >/dev/null
+"$pcmt" user add bench --role admin --api-only --db "$w" >/dev/null
+token=$("$pcmt" user token bench --expires 1 --db "$w")
+sq() { sqlite3 -batch -noheader "$w" "$@"; }
+echo "rows      $(sq "SELECT (SELECT count(*) FROM person) || ' persons, ' || (SELECT count(*) FROM org_unit WHERE kind = 'commune') || ' communes'")"
+
+# what each load asks for: random persons, names, communes with residents, plans x provinces
+sq "SELECT id FROM person ORDER BY random() LIMIT 20000" >"$tmp/ids"
+sq "SELECT name_fold FROM person ORDER BY random() LIMIT 500" >"$tmp/names"
+sq "SELECT residence_ou FROM person ORDER BY random() LIMIT 500" | sort -u >"$tmp/communes"
+sq "SELECT o.code FROM org_unit o WHERE o.id IN ($(paste -sd, "$tmp/communes"))" >"$tmp/commune_codes"
+sq "SELECT p.code || char(9) || o.code FROM plan p, org_unit o WHERE o.kind = 'province'
+    AND o.valid_to IS NULL ORDER BY random() LIMIT 200" >"$tmp/plans" 2>/dev/null || : >"$tmp/plans"
+ou_write=$(head -1 "$tmp/communes")
+
+# ---- plain SQL with the sqlite3 CLI: the same questions, one process, no HTTP -----------------
+# rate FILE N: runs the statements in FILE in one sqlite3 process, prints statements per second
+rate() {
+	local t0 s
+	t0=$(date +%s.%N)
+	sqlite3 -batch "$w" <"$1" >/dev/null
+	s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
+	awk -v n="$2" -v s="$s" 'BEGIN {printf "%.1f", n / s}'
+}
+declare -A base
+echo "== plain SQL baseline (sqlite3 CLI, one process, statements from a file; load $(load))"
+n=20000
+awk '{print "SELECT * FROM person WHERE id = " $1 ";"}' "$tmp/ids" >"$tmp/q.person"
+base[person]=$(rate "$tmp/q.person" $n)
+echo "person by id           ${base[person]} /s  (SELECT * FROM person WHERE id = ?)"
+head -50 "$tmp/names" | awk '{ w = ""; for (i = 1; i <= NF; i++) w = w " AND name_fold LIKE '\''%" $i "%'\''";
+	print "SELECT * FROM person WHERE 1 = 1" w " ORDER BY name_fold, id LIMIT 20;" }' >"$tmp/q.search"
+base[search]=$(rate "$tmp/q.search" 50)
+echo "search by name         ${base[search]} /s  (name_fold LIKE '%word%' per word, as the store asks)"
+awk '{print "SELECT * FROM person WHERE residence_ou = " $1 " ORDER BY name_fold, id LIMIT 50;"}' "$tmp/communes" >"$tmp/q.commune"
+base[commune]=$(rate "$tmp/q.commune" "$(wc -l <"$tmp/communes")")
+echo "a commune's persons    ${base[commune]} /s  (residence_ou = ? ORDER BY name_fold, id LIMIT 50)"
+{
+	echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
+	for i in $(seq 5000); do
+		echo "INSERT INTO person (full_name, sex, dob, residence_ou, name_fold, created_at, updated_at) VALUES ('Bench Sql $i', 'male', '1990-01-01', $ou_write, 'bench sql $i', '2025-01-01', '2025-01-01');"
+	done
+} >"$tmp/q.write"
+base[write]=$(rate "$tmp/q.write" 5000)
+sq "DELETE FROM person WHERE name_fold LIKE 'bench sql %'"
+echo "insert a person        ${base[write]} /s  (autocommit INSERT, WAL, synchronous=NORMAL, with the change-log trigger)"
+
+# ---- pcmt serve + wrk ---------------------------------------------------------------------------
+declare -A res
+# run_loads NAME URL_BASE: every load in $only against the server on $base_url
+run_loads() {
+	local backend=$1 url=$2 m list
+	for m in $only; do
+		case $m in
+		person | mixed) list=$tmp/ids ;;
+		search) list=$tmp/names ;;
+		commune) list=$tmp/communes ;;
+		drugfree) list=$tmp/commune_codes ;;
+		indicators) list=$tmp/plans ;;
+		write) list=$tmp/ids ;;
+		*) echo "api.sh: unknown load $m" >&2; exit 2 ;;
+		esac
+		if [ ! -s "$list" ]; then
+			echo "$m: nothing to ask for (no plans in this database?), skipped"
+			continue
+		fi
+		export PCMT_WRK_MODE=$m PCMT_TOKEN=$token PCMT_WRK_LIST=$list PCMT_WRK_OU=$ou_write
+		wrk -t"$wthreads" -c"$conns" -d2s -s "$here/wrk/pcmt.lua" "$url" >/dev/null 2>&1 || true
+		local l
+		l=$(load)
+		wrk -t"$wthreads" -c"$conns" -d"${dur}s" --latency -s "$here/wrk/pcmt.lua" "$url" >"$tmp/wrk.$backend.$m" 2>&1 ||
+			{ cat "$tmp/wrk.$backend.$m" >&2; echo "api.sh: wrk failed on $m" >&2; exit 1; }
+		res[$backend.$m]="$(grep '^RESULT' "$tmp/wrk.$backend.$m" | cut -d' ' -f3-) $l"
+		echo "$backend $m: $(grep -E 'Requests/sec|Non-2xx' "$tmp/wrk.$backend.$m" | tr -s ' ' | tr '\n' ' ')(load $l)"
+	done
+}
+
+# serve_start URL: starts pcmt serve on URL, waits for its port, prints the start time
+serve_start() {
+	local t0
+	t0=$(date +%s.%N)
+	rm -f "$tmp/port"
+	"$pcmt" serve --db "$1" --port 0 --port-file "$tmp/port" ${sthreads:+--threads "$sthreads"} 2>"$tmp/serve.log" &
+	srv=$!
+	for _ in $(seq 3000); do [ -s "$tmp/port" ] && break; kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
+	[ -s "$tmp/port" ] || { echo "api.sh: serve did not start: $(cat "$tmp/serve.log")" >&2; exit 1; }
+	echo "serve     pid $srv, listening after $(secs "$t0") s ($(grep VmRSS /proc/$srv/status | tr -s ' '))"
+	base_url="http://127.0.0.1:$(cat "$tmp/port")"
+}
+serve_stop() {
+	hwm[$1]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$srv/status)
+	fds[$1]=$(ls /proc/$srv/fd | wc -l)
+	kill "$srv"; wait "$srv" 2>/dev/null || true
+	srv=""
+}
+declare -A hwm fds
+
+echo "== pcmt serve on SQLite"
+serve_start "$w"
+run_loads sqlite "$base_url"
+serve_stop sqlite
+
+if [ "$pg" = 1 ]; then
+	echo "== PostgreSQL: a throwaway cluster loaded by pcmt copy"
+	cluster=$("$src/scripts/pg-test-cluster.sh" start)
+	url="postgresql://pcmt@/pcmt_bench?host=$cluster"
+	pgq() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$url" "$@"; }
+	t0=$(date +%s.%N)
+	"$pcmt" copy --from "sqlite:$w" --to "$url" >"$tmp/copy.out" ||
+		{ cat "$tmp/copy.out" >&2; echo "api.sh: pcmt copy failed" >&2; exit 1; }
+	pgq -c 'VACUUM (ANALYZE)'
+	echo "loaded    in $(secs "$t0") s (pcmt copy + VACUUM ANALYZE)"
+	token=$("$pcmt" user token bench --expires 1 --db "$url")
+	prate() { # prate FILE N: statements per second through one psql session
+		local t0 s
+		t0=$(date +%s.%N)
+		psql -X -q -v ON_ERROR_STOP=1 "$url" <"$1" >/dev/null
+		s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
+		awk -v n="$2" -v s="$s" 'BEGIN {printf "%.1f", n / s}'
+	}
+	echo "== plain SQL baseline (psql, one session; load $(load))"
+	base[pg.person]=$(prate "$tmp/q.person" $n)
+	echo "person by id           ${base[pg.person]} /s"
+	base[pg.search]=$(prate "$tmp/q.search" 50)
+	echo "search by name         ${base[pg.search]} /s"
+	base[pg.commune]=$(prate "$tmp/q.commune" "$(wc -l <"$tmp/communes")")
+	echo "a commune's persons    ${base[pg.commune]} /s"
+	echo "== pcmt serve on PostgreSQL"
+	serve_start "$url"
+	run_loads pg "$base_url"
+	serve_stop pg
+fi
+
+# ---- summary ------------------------------------------------------------------------------------
+echo
+echo "== summary ($(basename "$db"); load $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+printf '%-8s %-11s %10s %9s %9s %6s  %-22s %10s %7s %5s\n' backend load req/s p50_ms p99_ms non2xx target "SQL /s" ratio loadavg
+target() {
+	case $1 in
+	person) echo ">=20000/s, p99<10ms" ;;
+	write) echo ">=5000/s (SQLite)" ;;
+	*) echo "-" ;;
+	esac
+}
+for b in sqlite pg; do
+	for m in $only; do
+		r=${res[$b.$m]:-}
+		[ -n "$r" ] || continue
+		read -r rps p50 p99 bad sockerr l <<<"$r"
+		k=$m
+		[ "$b" = pg ] && k=pg.$m
+		bs=${base[$k]:-}
+		ratio="-"
+		[ -n "$bs" ] && ratio=$(awk -v a="$rps" -v b="$bs" 'BEGIN {printf "%.2fx", a / b}')
+		flag=""
+		[ "$bad" = 0 ] && [ "$sockerr" = 0 ] || flag="  <- $bad non-2xx, $sockerr socket errors"
+		case $m in
+		person) awk -v r="$rps" -v p="$p99" 'BEGIN {exit !(r >= 20000 && p < 10)}' || flag="$flag  (target missed)" ;;
+		write) [ "$b" = sqlite ] && { awk -v r="$rps" 'BEGIN {exit !(r >= 5000)}' || flag="$flag  (target missed)"; } ;;
+		esac
+		printf '%-8s %-11s %10s %9s %9s %6s  %-22s %10s %7s %5s%s\n' "$b" "$m" "$rps" "$p50" "$p99" "$bad" \
+			"$(target "$m")" "${bs:--}" "$ratio" "$l" "$flag"
+	done
+done
+for b in sqlite pg; do
+	[ -n "${hwm[$b]:-}" ] || continue
+	flag=""
+	awk -v m="${hwm[$b]}" 'BEGIN {exit !(m < 1024)}' || flag="  (target missed)"
+	printf '%-8s peak RSS of pcmt serve (VmHWM) %s MiB, target < 1024 MiB%s; %s fds open at the end\n' \
+		"$b" "${hwm[$b]}" "$flag" "${fds[$b]}"
+done
+echo "ratio = pcmt over HTTP / the same question as plain SQL in one sqlite3 (psql) process; the SQL"
+echo "side has no HTTP, no JSON, no authentication, no audit and runs one statement at a time."
