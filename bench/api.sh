@@ -162,7 +162,7 @@ run_loads() {
 		wrk -t"$wthreads" -c"$conns" -d2s -s "$here/wrk/pcmt.lua" "$url" >/dev/null 2>&1 || true
 		local l
 		l=$(load)
-		wrk -t"$wthreads" -c"$conns" -d"${dur}s" --latency -s "$here/wrk/pcmt.lua" "$url" >"$tmp/wrk.$backend.$m" 2>&1 ||
+		wrk -t"$wthreads" -c"$conns" -d"${dur}s" --timeout 10s --latency -s "$here/wrk/pcmt.lua" "$url" >"$tmp/wrk.$backend.$m" 2>&1 ||
 			{ cat "$tmp/wrk.$backend.$m" >&2; echo "api.sh: wrk failed on $m" >&2; exit 1; }
 		res[$backend.$m]="$(grep '^RESULT' "$tmp/wrk.$backend.$m" | cut -d' ' -f3-) $l"
 		echo "$backend $m: $(grep -E 'Requests/sec|Non-2xx' "$tmp/wrk.$backend.$m" | tr -s ' ' | tr '\n' ' ')(load $l)"
