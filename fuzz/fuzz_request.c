@@ -19,6 +19,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "auth/auth.h"
 #include "domain/entity.h"
 #include "http/server.h"
@@ -110,6 +112,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	/* identities are sealed (store/vault.h): the server needs a key, a fresh one per run as in
+	 * tests/testlib.c, unless the environment names one */
+	if (!getenv("PCMT_KEY") && !getenv("PCMT_KEY_FILE")) {
+		unsigned char k[32];
+		char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+
+		if (sodium_init() < 0)
+			die("sodium_init", NULL);
+		randombytes_buf(k, sizeof k);
+		sodium_bin2base64(b64, sizeof b64, k, sizeof k, sodium_base64_VARIANT_ORIGINAL);
+		setenv("PCMT_KEY", b64, 0);
+	}
 	if (!mkdtemp(dir))
 		die("mkdtemp", NULL);
 	snprintf(db, sizeof(db), "%s/fuzz.db", dir);
@@ -176,17 +190,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		die("socket", NULL);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		die("connect", NULL);
+	/* libFuzzer's -timeout alarm (SIGALRM) may interrupt a system call: start over then */
+	for (;;) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+			die("socket", NULL);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			break;
+		if (errno != EINTR)
+			die("connect", NULL);
+		close(fd);
+	}
 	/* the server may answer (413, 400) and close before the body is through: that is fine */
 	if (send(fd, req, off, MSG_NOSIGNAL) == (ssize_t)off && body_len)
 		(void)send(fd, nl + 1, body_len, MSG_NOSIGNAL);
 	shutdown(fd, SHUT_WR);
-	while ((n = (int)recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0) {
+	while ((n = (int)recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0 || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
 		got += (size_t)n;
 		if (got == sizeof(resp) - 1)
 			got = 16; /* keep the status line, drain the rest */

@@ -52,11 +52,13 @@ static int fz_row(void *cls, long row, const struct imp_cell *cells, int n, size
 		err_clear(&verr);
 		v = imp_cell_value(&r->e->fields[f], &cells[i], &verr);
 		if (!v && cells[i].n && verr.code == ERR_OK) {
-			/* NULL without an error is only for an empty cell: allowed when the cell is blank */
+			/* NULL without an error is only for an empty cell: allowed when the cell is blank as
+			 * text_trim sees it (spaces, tabs, CR, LF) */
 			int blank = 1;
 
 			for (size_t k = 0; k < cells[i].n; k++)
-				blank &= cells[i].s[k] == ' ' || cells[i].s[k] == '\t';
+				blank &= cells[i].s[k] == ' ' || cells[i].s[k] == '\t' || cells[i].s[k] == '\r' ||
+					 cells[i].s[k] == '\n';
 			if (!blank) {
 				fprintf(stderr, "imp_cell_value(%s) gave neither a value nor an error\n", r->e->fields[f].name);
 				abort();
