@@ -79,7 +79,7 @@ int api_due(struct http_req *r)
 	json_t *tests = NULL, *periods = NULL, *out = NULL;
 	int64_t ou_id;
 	int32_t root, date;
-	int days, limit, rc = -1, ntests = 0, nperiods = 0, truncated = 0;
+	int days = 0, limit = 0, rc = -1, ntests = 0, nperiods = 0, truncated = 0;
 	char d[DATE_BUFSZ];
 
 	err_clear(&err);
