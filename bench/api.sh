@@ -9,7 +9,7 @@
 # Figures are printed, never asserted; a load that got any non-2xx answer is flagged.
 #
 # usage: bench/api.sh [--db FILE] [--pcmt BIN] [--duration S] [--conns N] [--wrk-threads N]
-#                     [--serve-threads N] [--only "MODE..."] [--pg]
+#                     [--serve-threads N] [--only "MODE..."] [--pg] [--pg-url URL] [--no-sqlite]
 #   --db             an SQLite database (default: a fresh demo province); national:
 #                    --db /tmp/natind.db (`pcmt demo --scale national`). Copied to a work dir first
 #   --pcmt           the pcmt binary (default build-bench/pcmt, else build/pcmt)
@@ -20,6 +20,10 @@
 #   --only           a subset of: person search commune drugfree indicators write mixed
 #   --pg             the same loads on PostgreSQL too: a throwaway cluster loaded by `pcmt copy`
 #                    from the copy (34 minutes for the national set: use a province for a quick run)
+#   --pg-url URL     instead, a PostgreSQL database loaded beforehand from the same --db (pcmt copy
+#                    --from sqlite:FILE --to URL, with PCMT_KEY_FILE=FILE.key); the `bench` user is
+#                    added there if missing. Implies --pg. Writes of the loads stay in that database
+#   --no-sqlite      skip the wrk loads on SQLite (the SQL baselines still run: they are quick)
 # Environment: PCMT_BENCH_WORK (work dir for the copy; default bench/data), TMPDIR.
 set -euo pipefail
 
@@ -33,6 +37,8 @@ wthreads=2
 sthreads=""
 only="person search commune drugfree indicators write mixed"
 pg=0
+pg_url=""
+sqlite_loads=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--db) db=$2; shift 2 ;;
@@ -43,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--serve-threads) sthreads=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--pg) pg=1; shift ;;
+	--pg-url) pg=1; pg_url=$2; shift 2 ;;
+	--no-sqlite) sqlite_loads=0; shift ;;
 	-h | --help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "api.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -66,7 +74,7 @@ cluster=""
 cleanup() {
 	if [ -n "$srv" ]; then kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true; fi
 	if [ -n "$cluster" ]; then "$src/scripts/pg-test-cluster.sh" stop "$cluster" || true; fi
-	rm -f "$work/api-work.db" "$work/api-work.db-wal" "$work/api-work.db-shm"
+	rm -f "$work/api-work.db" "$work/api-work.db-wal" "$work/api-work.db-shm" "$work/api-work.db.key"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -91,7 +99,14 @@ if [ -z "$db" ]; then
 fi
 t0=$(date +%s.%N)
 cp --reflink=auto "$db" "$w"
+rm -f "$w-wal" "$w-shm"
+if [ -s "$db-wal" ]; then cp "$db-wal" "$w-wal"; fi # not yet checkpointed
 echo "copy      $db -> $w ($(du -h "$w" | cut -f1), $(secs "$t0") s)"
+# identities are sealed (docs/security.md): the copy needs the source's key, and PostgreSQL (which
+# has no file beside it) finds it through PCMT_KEY_FILE, as does every pcmt command below
+rm -f "$w.key"
+if [ -f "$db.key" ]; then cp "$db.key" "$w.key"; chmod 600 "$w.key"; fi
+export PCMT_KEY_FILE=$w.key
 "$pcmt" migrate --db "$w" >/dev/null
 "$pcmt" user add bench --role admin --api-only --db "$w" >/dev/null
 token=$("$pcmt" user token bench --expires 1 --db "$w")
@@ -100,9 +115,16 @@ echo "rows      $(sq "SELECT (SELECT count(*) FROM person) || ' persons, ' || (S
 
 # what each load asks for: random persons, names, communes with residents, plans x provinces
 sq "SELECT id FROM person ORDER BY random() LIMIT 20000" >"$tmp/ids"
-sq "SELECT name_fold FROM person ORDER BY random() LIMIT 500" >"$tmp/names"
+# names are sealed in the database (name_fold is a blind index): the names to search for are read
+# through the API once the first server is up (names_fetch); the baseline's search asks what the
+# store asks for a three-word name, each word matched through its token's blind index
+# (person_token.h): three random tokens of each of 50 random persons
+sq "SELECT id FROM person ORDER BY random() LIMIT 500" >"$tmp/name_ids"
+: >"$tmp/names"
 sq "SELECT residence_ou FROM person ORDER BY random() LIMIT 500" | sort -u >"$tmp/communes"
-sq "SELECT o.code FROM org_unit o WHERE o.id IN ($(paste -sd, "$tmp/communes"))" >"$tmp/commune_codes"
+# the drug-free evaluation of today: communes that exist today (persons still living in a commune
+# the 2025 reform closed are answered 422 for today, rightly)
+sq "SELECT o.code FROM org_unit o WHERE o.id IN ($(paste -sd, "$tmp/communes")) AND o.valid_to IS NULL" >"$tmp/commune_codes"
 sq "SELECT p.code || char(9) || o.code FROM plan p, org_unit o WHERE o.kind = 'province'
     AND o.valid_to IS NULL ORDER BY random() LIMIT 200" >"$tmp/plans" 2>/dev/null || : >"$tmp/plans"
 ou_write=$(head -1 "$tmp/communes")
@@ -122,13 +144,17 @@ n=20000
 awk '{print "SELECT * FROM person WHERE id = " $1 ";"}' "$tmp/ids" >"$tmp/q.person"
 base[person]=$(rate "$tmp/q.person" $n)
 echo "person by id           ${base[person]} /s  (SELECT * FROM person WHERE id = ?)"
-head -50 "$tmp/names" | awk '{ w = ""; for (i = 1; i <= NF; i++) w = w " AND name_fold LIKE '\''%" $i "%'\''";
-	print "SELECT * FROM person WHERE 1 = 1" w " ORDER BY name_fold, id LIMIT 20;" }' >"$tmp/q.search"
-base[search]=$(rate "$tmp/q.search" 50)
-echo "search by name         ${base[search]} /s  (name_fold LIKE '%word%' per word, as the store asks)"
-awk '{print "SELECT * FROM person WHERE residence_ou = " $1 " ORDER BY name_fold, id LIMIT 50;"}' "$tmp/communes" >"$tmp/q.commune"
+sq "SELECT person_id, group_concat(h, ' ') FROM (SELECT person_id, h FROM person_token
+    WHERE person_id IN ($(head -50 "$tmp/name_ids" | paste -sd,)) ORDER BY random()) GROUP BY person_id" |
+	awk -F'|' '{ n = split($2, h, " "); w = ""; for (i = 1; i <= n && i <= 3; i++)
+		w = w " AND t.id IN (SELECT k.person_id FROM person_token k WHERE k.h = " h[i] ")";
+		print "SELECT count(*) FROM person t WHERE 1 = 1" w "; SELECT * FROM person t WHERE 1 = 1" w " ORDER BY t.id LIMIT 20;" }' >"$tmp/q.search"
+nsearch=$(wc -l <"$tmp/q.search")
+base[search]=$(rate "$tmp/q.search" "$nsearch")
+echo "search by name         ${base[search]} /s  (count and first 20 of three words through person_token's blind indexes, as the store asks)"
+awk '{print "SELECT count(*) FROM person t WHERE t.residence_ou = " $1 "; SELECT * FROM person t WHERE t.residence_ou = " $1 " ORDER BY t.id LIMIT 50;"}' "$tmp/communes" >"$tmp/q.commune"
 base[commune]=$(rate "$tmp/q.commune" "$(wc -l <"$tmp/communes")")
-echo "a commune's persons    ${base[commune]} /s  (residence_ou = ? ORDER BY name_fold, id LIMIT 50)"
+echo "a commune's persons    ${base[commune]} /s  (count and residence_ou = ? ORDER BY id LIMIT 50)"
 {
 	echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
 	for i in $(seq 5000); do
@@ -180,6 +206,15 @@ serve_start() {
 	[ -s "$tmp/port" ] || { echo "api.sh: serve did not start: $(cat "$tmp/serve.log")" >&2; exit 1; }
 	echo "serve     pid $srv, listening after $(secs "$t0") s ($(grep VmRSS /proc/$srv/status | tr -s ' '))"
 	base_url="http://127.0.0.1:$(cat "$tmp/port")"
+	[ -s "$tmp/names" ] || names_fetch
+}
+# names_fetch: the full names of the persons in name_ids, read through the API (they are sealed in
+# the database), one search string a line
+names_fetch() {
+	sed "s|^|$base_url/api/v1/persons/|" "$tmp/name_ids" |
+		xargs curl -sS -H "Authorization: Bearer $token" |
+		jq -r 'select(.full_name != null) | .full_name' >"$tmp/names"
+	echo "names     $(wc -l <"$tmp/names") full names to search for, e.g. $(head -1 "$tmp/names")"
 }
 serve_stop() {
 	hwm[$1]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$srv/status)
@@ -189,21 +224,35 @@ serve_stop() {
 }
 declare -A hwm fds
 
-echo "== pcmt serve on SQLite"
-serve_start "$w"
-run_loads sqlite "$base_url"
-serve_stop sqlite
+if [ "$sqlite_loads" = 1 ]; then
+	echo "== pcmt serve on SQLite"
+	serve_start "$w"
+	run_loads sqlite "$base_url"
+	serve_stop sqlite
+fi
 
 if [ "$pg" = 1 ]; then
-	echo "== PostgreSQL: a throwaway cluster loaded by pcmt copy"
-	cluster=$("$src/scripts/pg-test-cluster.sh" start)
-	url="postgresql://pcmt@/pcmt_bench?host=$cluster"
 	pgq() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$url" "$@"; }
-	t0=$(date +%s.%N)
-	"$pcmt" copy --from "sqlite:$w" --to "$url" >"$tmp/copy.out" ||
-		{ cat "$tmp/copy.out" >&2; echo "api.sh: pcmt copy failed" >&2; exit 1; }
-	pgq -c 'VACUUM (ANALYZE)'
-	echo "loaded    in $(secs "$t0") s (pcmt copy + VACUUM ANALYZE)"
+	if [ -n "$pg_url" ]; then
+		echo "== PostgreSQL: $pg_url, loaded beforehand"
+		url=$pg_url
+		pgq -c "SELECT 1 FROM app_user WHERE username = 'bench'" | grep -q 1 ||
+			"$pcmt" user add bench --role admin --api-only --db "$url" >/dev/null
+	else
+		echo "== PostgreSQL: a throwaway cluster loaded by pcmt copy"
+		cluster=$("$src/scripts/pg-test-cluster.sh" start)
+		psql -X -q -v ON_ERROR_STOP=1 "$(cat "$cluster/url")" -c 'CREATE DATABASE pcmt_bench'
+		url="postgresql://pcmt@/pcmt_bench?host=$cluster"
+		t0=$(date +%s.%N)
+		# without PCMT_KEY_FILE: with it, opening the empty destination records the key in its
+		# vault_state and the copy then refuses a destination that is not empty (the source's
+		# file $w.key is found beside it all the same)
+		env -u PCMT_KEY_FILE "$pcmt" copy --from "sqlite:$w" --to "$url" >"$tmp/copy.out" ||
+			{ cat "$tmp/copy.out" >&2; echo "api.sh: pcmt copy failed" >&2; exit 1; }
+		pgq -c 'VACUUM (ANALYZE)'
+		echo "loaded    in $(secs "$t0") s (pcmt copy + VACUUM ANALYZE)"
+	fi
+	echo "server    PostgreSQL $(pgq -c 'SHOW server_version'), shared_buffers $(pgq -c 'SHOW shared_buffers'), fsync $(pgq -c 'SHOW fsync'), synchronous_commit $(pgq -c 'SHOW synchronous_commit')"
 	token=$("$pcmt" user token bench --expires 1 --db "$url")
 	prate() { # prate FILE N: statements per second through one psql session
 		local t0 s
@@ -215,10 +264,14 @@ if [ "$pg" = 1 ]; then
 	echo "== plain SQL baseline (psql, one session; load $(load))"
 	base[pg.person]=$(prate "$tmp/q.person" $n)
 	echo "person by id           ${base[pg.person]} /s"
-	base[pg.search]=$(prate "$tmp/q.search" 50)
+	base[pg.search]=$(prate "$tmp/q.search" "$nsearch")
 	echo "search by name         ${base[pg.search]} /s"
 	base[pg.commune]=$(prate "$tmp/q.commune" "$(wc -l <"$tmp/communes")")
 	echo "a commune's persons    ${base[pg.commune]} /s"
+	grep -v '^PRAGMA' "$tmp/q.write" >"$tmp/q.pgwrite"
+	base[pg.write]=$(prate "$tmp/q.pgwrite" 5000)
+	pgq -c "DELETE FROM person WHERE name_fold LIKE 'bench sql %'"
+	echo "insert a person        ${base[pg.write]} /s  (autocommit INSERT, with the change-log and province triggers)"
 	echo "== pcmt serve on PostgreSQL"
 	serve_start "$url"
 	run_loads pg "$base_url"
