@@ -7,10 +7,13 @@ set -euo pipefail
 PCMT=${PCMT_BIN:?PCMT_BIN must name the pcmt binary}
 tmp=$(mktemp -d)
 pgdb=""
+pgdb2=""
 cleanup() {
-	if [ -n "$pgdb" ] && command -v psql >/dev/null 2>&1; then
-		psql -q "$PCMT_TEST_PG" -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1 || true
-	fi
+	for d in $pgdb $pgdb2; do
+		if command -v psql >/dev/null 2>&1; then
+			psql -q "$PCMT_TEST_PG" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
+		fi
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -28,8 +31,11 @@ ok() {
 if [ -n "${PCMT_TEST_PG:-}" ]; then
 	pgdb="pcmt_copy_$$_$RANDOM"
 	case "$PCMT_TEST_PG" in *\?*) mid="$PCMT_TEST_PG&dbname=$pgdb" ;; *) mid="$PCMT_TEST_PG?dbname=$pgdb" ;; esac
+	pgdb2="pcmt_copyk_$$_$RANDOM"
+	case "$PCMT_TEST_PG" in *\?*) keyed="$PCMT_TEST_PG&dbname=$pgdb2" ;; *) keyed="$PCMT_TEST_PG?dbname=$pgdb2" ;; esac
 else
 	mid="sqlite:$tmp/mid.db"
+	keyed="sqlite:$tmp/keyed.db"
 fi
 
 "$PCMT" demo --db "$tmp/a.db" --scale province >/dev/null || fail "demo --scale province failed"
@@ -62,6 +68,14 @@ done
 cmp -s "$tmp/eval.1.csv" "$tmp/eval.2.csv" || fail "eval differs between the original and the copy"
 cmp -s "$tmp/eval.1.csv" "$tmp/eval.3.csv" || fail "eval differs between the original and the round trip"
 "$PCMT" migrate --db "$mid" | grep -q "schema version \([0-9]*\) -> \1" || fail "the copy should be at the newest schema"
+ok
+
+# with the key file named in the environment, as a PostgreSQL installation runs: opening the empty
+# destination records that key (vault_state), and the copy goes through all the same
+PCMT_KEY_FILE=$tmp/a.db.key "$PCMT" copy --from "$tmp/a.db" --to "$keyed" >"$tmp/keyed.out" 2>&1 ||
+	fail "copy with \$PCMT_KEY_FILE set failed: $(cat "$tmp/keyed.out")"
+PCMT_KEY_FILE=$tmp/a.db.key "$PCMT" copy --digest --from "$keyed" | diff "$tmp/a.digest" - >&2 ||
+	fail "the copy made with \$PCMT_KEY_FILE set has other digests"
 ok
 
 # a destination with rows is refused, untouched; --replace starts it afresh
