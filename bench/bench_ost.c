@@ -466,10 +466,10 @@ int main(int argc, char **argv)
 	{
 		int added = 0;
 
-		if (ost_rules_add_missing(s, &added, NULL, &err))
+		if (rulebook_upgrade(s, &added, NULL, &err))
 			return fail("rules", &err), 1;
 		if (added)
-			printf("added %d ost.* rules the copy's rulebook predates (pcmt mat rules)\n", added);
+			printf("added %d built-in rules the copy's rulebook predates (as pcmt migrate does)\n", added);
 	}
 	nat.setup_s = now_s() - t0;
 	printf("database %s: clinic %lld in %s %s (set up or found in %.1f s)\n", db, (long long)fac, ou.code, ou.name,

@@ -27,8 +27,8 @@ static const char usage[] =
 	"prescription valid that day, a second time the same day, above the prescribed dose, or when it\n"
 	"differs without --reason. stock: the day's stock, or a receipt or waste (volumes in mL) when asked.\n"
 	"reconcile: the evening count; any difference from opening + received - dispensed - waste is flagged.\n"
-	"rules: adds to a rulebook that predates them the built-in ost.* rows of the codes it lacks\n"
-	"altogether (codes it has are never touched); the clinic commands need them.\n\n"
+	"rules: an alias of pcmt migrate, which adds to an older rulebook the built-in rows of every code\n"
+	"it lacks (the clinic's ost.* rows among them) and never touches a code it has.\n\n"
 	"Exit status 0 on success, 1 when refused or on error (one line on stderr naming the field), 2 on\n"
 	"bad usage.\n";
 
@@ -202,25 +202,8 @@ static int run(int argc, char **argv)
 	if (strcmp(sub, "queue") && strcmp(sub, "dose") && strcmp(sub, "stock") && strcmp(sub, "reconcile") &&
 	    strcmp(sub, "rules"))
 		return cli_usage(&cmd_mat);
-	if (!strcmp(sub, "rules")) {
-		json_t *codes = NULL, *c;
-		int added = 0;
-		size_t i;
-
-		err_clear(&err);
-		if (!(s = cli_open(cli_db(a.db), 1)))
-			return 1;
-		if (ost_rules_add_missing(s, &added, &codes, &err)) {
-			store_close(s);
-			return fail_err(sub, &err);
-		}
-		printf("%d ost.* rule%s added%s\n", added, added == 1 ? "" : "s", added ? ":" : " (the rulebook has every code)");
-		json_array_foreach(codes, i, c)
-			printf("  %s\n", json_string_value(c));
-		json_decref(codes);
-		store_close(s);
-		return 0;
-	}
+	if (!strcmp(sub, "rules"))
+		return cmd_migrate.run(argc - 1, argv + 1); /* the alias it became: the rulebook step of migrate */
 	if ((strcmp(sub, "dose") && !a.facility) || (!strcmp(sub, "dose") && !a.person) ||
 	    (!strcmp(sub, "reconcile") && !a.has_counted) || (a.has_receipt && a.has_waste) ||
 	    (a.has_waste && !a.reason && !strcmp(sub, "stock")))

@@ -8,8 +8,10 @@
 static const char usage[] =
 	"usage: pcmt migrate [--db URL]\n\n"
 	"Creates the database if it does not exist and applies every schema migration it lacks,\n"
-	"each in its own transaction, then fills an empty rulebook (the `rule` table) from the built-in\n"
-	"default (see pcmt rules). Running it again changes nothing.\n";
+	"each in its own transaction, then brings the rulebook (the `rule` table) up to the built-in one:\n"
+	"an empty rulebook is filled with it; an older one gets the built-in rows of every code it lacks\n"
+	"(rules this pcmt added since), listed, while the rows of codes it has -- edited, superseded or\n"
+	"not -- are never touched (see pcmt rules). Running it again changes nothing.\n";
 
 static int run(int argc, char **argv)
 {
@@ -18,7 +20,9 @@ static int run(int argc, char **argv)
 	struct store *s;
 	struct pcmt_err err;
 	struct rulebook rb;
-	int c, from = 0, to = 0, seeded = 0, rc = 1;
+	json_t *codes = NULL, *row;
+	size_t i;
+	int c, from = 0, to = 0, added = 0, empty = 0, rc = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
@@ -38,13 +42,24 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	printf("schema version %d -> %d\n", from, to);
-	if (rulebook_open_ex(s, &rb, &seeded, &err)) {
+	if (rulebook_upgrade(s, &added, &codes, &err) || s->ops->rules_load(s, &rb, &err)) {
 		cli_fail("migrate", "rulebook: %s", err.message);
 		goto out;
 	}
-	printf("rulebook: %d rule versions%s\n", rb.n, seeded ? " (seeded from the built-in default)" : "");
+	empty = added > 0 && added == rb.n; /* every row is new: the table was empty */
+	if (empty)
+		printf("rulebook: %d rule versions (seeded from the built-in default)\n", rb.n);
+	else if (added)
+		printf("rulebook: %d rule versions, %d added from the built-in default (codes it lacked):\n", rb.n, added);
+	else
+		printf("rulebook: %d rule versions\n", rb.n);
+	if (!empty)
+		json_array_foreach(codes, i, row)
+			printf("  %s from %s\n", json_string_value(json_object_get(row, "code")),
+			       json_string_value(json_object_get(row, "effective_from")));
 	rc = 0;
 out:
+	json_decref(codes);
 	rulebook_free(&rb);
 	store_close(s);
 	return rc;

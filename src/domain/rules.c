@@ -89,14 +89,35 @@ const struct rule *rule_at(const struct rulebook *rb, const char *code, int32_t 
 	return &rb->rules[lo - 1];
 }
 
+int rule_known(const struct rulebook *rb, const char *code)
+{
+	int lo = 0, hi = rb->n;
+
+	if (!code)
+		return 0;
+	while (lo < hi) { /* the first row whose code is not before code */
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(rb->rules[mid].code, code) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rb->n && !strcmp(rb->rules[lo].code, code);
+}
+
 int rule_num(const struct rulebook *rb, const char *code, int32_t date, double *out, struct pcmt_err *err)
 {
 	const struct rule *r = rule_at(rb, code, date);
 	char d[DATE_BUFSZ];
 
+	if (!r && rule_known(rb, code))
+		return err_set(err, ERR_INVALID, "date", "the rulebook has no rule %s in force on %s: its first version takes effect later",
+			       code, date == DATE_NONE ? "(no date)" : date_format(date, d));
 	if (!r)
-		return err_set(err, ERR_INTERNAL, NULL, "the rulebook has no rule %s in force on %s", code ? code : "(null)",
-			       date == DATE_NONE ? "(no date)" : date_format(date, d));
+		return err_set(err, ERR_UNAVAILABLE, NULL,
+			       "the rulebook of this database lacks the rule %s (needed on %s): an administrator runs pcmt migrate, which adds the built-in rules a database lacks",
+			       code ? code : "(null)", date == DATE_NONE ? "(no date)" : date_format(date, d));
 	*out = r->value;
 	return 0;
 }

@@ -35,8 +35,12 @@ void rulebook_sort(struct rulebook *rb);
 int rulebook_parse_tsv(struct rulebook *rb, const char *text, size_t len, struct pcmt_err *err);
 /* The row of `code` in force on `date`, or NULL (no such code, or not yet in force). */
 const struct rule *rule_at(const struct rulebook *rb, const char *code, int32_t date);
-/* rule_at()'s value; ERR_INTERNAL naming the code when missing (a rulebook without a rule the code
- * needs is a deployment error). */
+/* 1 if the rulebook has any row of code (in force or not), else 0. */
+int rule_known(const struct rulebook *rb, const char *code);
+/* rule_at()'s value. When there is none: ERR_UNAVAILABLE (503) naming the code when the rulebook has
+ * no row of it at all (a database seeded before this pcmt knew the rule, not upgraded since: the
+ * message says that pcmt migrate adds it), ERR_INVALID on "date" when the code's first version
+ * takes effect after date (callers rename the field to their own date parameter). */
 int rule_num(const struct rulebook *rb, const char *code, int32_t date, double *out, struct pcmt_err *err);
 /* Checks one row as the parser and any future editor must: code of lowercase dotted words
  * ("ns.name", [a-z0-9_] words, at least two), a finite value, a known unit, a real date, confirmed

@@ -145,9 +145,14 @@ static int need_ost_point(const struct ost_env *env, int64_t id, const char *fie
 	return 0;
 }
 
-static int rules(const struct ost_env *env, int32_t day, struct ost_rules *r, struct pcmt_err *err)
+/* The clinic's rules on day; a rule not yet in force then is the fault of the caller's date field. */
+static int rules(const struct ost_env *env, int32_t day, const char *field, struct ost_rules *r, struct pcmt_err *err)
 {
-	return ost_rules_at(env->rb, day, r, err);
+	if (ost_rules_at(env->rb, day, r, err) == 0)
+		return 0;
+	if (err->code == ERR_INVALID)
+		snprintf(err->field, sizeof(err->field), "%s", field);
+	return -1;
 }
 
 /* Prescription rows (validated JSON) as ost_rx, in the same order. */
@@ -245,7 +250,7 @@ static int prescribe_tx(const struct ost_env *env, json_t *body, json_t **out, s
 		err_set(err, ERR_INVALID, "valid_from", "the treatment episode ended on %s", date_format(tend, d));
 		goto out;
 	}
-	if (rules(env, rx.from, &r, err) || ost_rx_check(&rx, &r, err))
+	if (rules(env, rx.from, "valid_from", &r, err) || ost_rx_check(&rx, &r, err))
 		goto out;
 	rc = env->st->ops->insert(env->st, &ent_ost_prescriptions, env->sc, rec, out, err);
 out:
@@ -397,7 +402,7 @@ static int dose_tx(const struct ost_env *env, json_t *body, json_t **out, struct
 	q_rng(&q, "dose_date", in.day, in.day + in.days - 1);
 	if (list_all(env, &ent_ost_doses, &q, &existing, err))
 		goto out;
-	if (rules(env, in.day, &r, err))
+	if (rules(env, in.day, "dose_date", &r, err))
 		goto out;
 	rx0 = ost_rx_at(rx, nrx, in.day);
 	if (in.kind == OD_TAKE_HOME) {
@@ -645,7 +650,7 @@ int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const c
 	char d[DATE_BUFSZ];
 
 	*out = NULL;
-	if (need_ost_point(env, facility, "facility", &fac, err) || rules(env, date, &r, err))
+	if (need_ost_point(env, facility, "facility", &fac, err) || rules(env, date, "date", &r, err))
 		goto out;
 	/* streaks are counted up to the review threshold: 30 means "30 or more", which is all a counter
 	 * needs to know, and it bounds what is read */
@@ -1068,54 +1073,4 @@ int ost_clinic_indicators(struct live *lv, const struct ost_env *env, int64_t fa
 			 share(cs.retained[1], cs.cohort[1]));
 	json_decref(fac);
 	return *out ? 0 : err_set(err, ERR_INTERNAL, NULL, "out of memory");
-}
-
-/* ---- the clinic's rules in an older rulebook --------------------------------------------------- */
-
-int ost_rules_add_missing(struct store *s, int *added, json_t **codes, struct pcmt_err *err)
-{
-	struct rulebook have, def;
-	json_t *list = json_array();
-	int rc = -1, in_tx = 0;
-
-	*added = 0;
-	if (codes)
-		*codes = NULL;
-	rulebook_init(&have);
-	rulebook_init(&def);
-	if (!list || rulebook_open(s, &have, err) || rulebook_builtin(&def, err))
-		goto out;
-	if (s->ops->begin(s, err))
-		goto out;
-	in_tx = 1;
-	for (int i = 0; i < def.n; i++) {
-		const struct rule *r = &def.rules[i];
-		int known = 0;
-
-		if (strncmp(r->code, "ost.", 4))
-			continue;
-		for (int k = 0; k < have.n && !known; k++)
-			known = !strcmp(have.rules[k].code, r->code);
-		if (known)
-			continue;
-		if (s->ops->rule_put(s, r, err))
-			goto out;
-		json_array_append_new(list, json_string(r->code));
-		++*added;
-	}
-	if (s->ops->commit(s, err))
-		goto out;
-	in_tx = 0;
-	if (codes) {
-		*codes = list;
-		list = NULL;
-	}
-	rc = 0;
-out:
-	if (in_tx)
-		s->ops->rollback(s);
-	json_decref(list);
-	rulebook_free(&have);
-	rulebook_free(&def);
-	return rc;
 }

@@ -51,13 +51,6 @@ int ost_stock_day(const struct ost_env *env, int64_t facility, int32_t date, jso
  * summed from the store. The stored record says expected_ul, difference_ul and flagged. */
 int ost_reconcile_record(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err);
 
-/* The database's rulebook may predate the clinic's rows (a rulebook is seeded once, and later
- * default rows do not reach it: docs/rules.md). Adds, in one transaction, the built-in ost.* rows of
- * every code the database has no row of at all; codes it has are never touched. *added receives the
- * number of rows written; *codes (may be NULL) a new JSON array of the codes added. An explicit
- * administrative act (`pcmt mat rules`), never done implicitly. */
-int ost_rules_add_missing(struct store *s, int *added, json_t **codes, struct pcmt_err *err);
-
 /* One clinic's indicators over [from, to] from the live snapshot (synced first, so every committed
  * dose counts): patients on treatment on `to`, take-home share, missed-dose rate, 6- and 12-month
  * retention (domain/ost.h, ost_clinic_stats), each share null when its denominator is 0. */

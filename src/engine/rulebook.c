@@ -1,11 +1,12 @@
 /* rulebook.c: a database's rulebook: seeds the store's rule table from the built-in default when it
- * is empty, loads it, and renders rows as JSON for `pcmt rules` and GET /api/v1/rules. The rules
+ * is empty, adds at upgrades the built-in rows of codes it lacks, loads it, and renders rows as JSON for `pcmt rules` and GET /api/v1/rules. The rules
  * themselves and their dating logic are pure (src/domain/rules.c); this file only joins them to the
  * store. */
 #include "engine/rulebook.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/date.h"
 
@@ -27,41 +28,86 @@ static int load(struct store *s, struct rulebook *rb, struct pcmt_err *err)
 	return s->ops->rules_load(s, rb, err);
 }
 
-int rulebook_open_ex(struct store *s, struct rulebook *rb, int *seeded, struct pcmt_err *err)
+int rulebook_upgrade(struct store *s, int *added, json_t **codes, struct pcmt_err *err)
 {
-	struct rulebook def;
+	struct rulebook have, def;
+	json_t *list = NULL;
 	int rc = -1, in_tx = 0;
 
+	*added = 0;
+	if (codes)
+		*codes = NULL;
+	rulebook_init(&have);
 	rulebook_init(&def);
+	/* Parse before writing, so that a broken default writes nothing. */
+	if (!(list = json_array())) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (load(s, &have, err) || rulebook_builtin(&def, err))
+		goto out;
+	/* Two processes upgrading at once is harmless: rule_put replaces the row with the same code and
+	 * date, with the same built-in values. */
+	for (int i = 0, k = 0; i < def.n; i++) {
+		const struct rule *r = &def.rules[i];
+		int c = 1;
+		char d[DATE_BUFSZ];
+		json_t *row;
+
+		/* both sorted by code: have.rules[k] is the first code not before r's */
+		while (k < have.n && (c = strcmp(have.rules[k].code, r->code)) < 0)
+			k++;
+		if (k < have.n && c == 0)
+			continue; /* the database has this code: its rows are its own (edited, superseded) */
+		if (!in_tx) {
+			if (s->ops->begin(s, err))
+				goto out;
+			in_tx = 1;
+		}
+		if (s->ops->rule_put(s, r, err))
+			goto out;
+		row = json_pack("{s:s, s:s}", "code", r->code, "effective_from", date_format(r->effective_from, d));
+		if (!row || json_array_append_new(list, row)) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		++*added;
+	}
+	if (in_tx && s->ops->commit(s, err))
+		goto out;
+	in_tx = 0;
+	if (codes) {
+		*codes = list;
+		list = NULL;
+	}
+	rc = 0;
+out:
+	if (in_tx) {
+		s->ops->rollback(s);
+		*added = 0;
+	}
+	json_decref(list);
+	rulebook_free(&have);
+	rulebook_free(&def);
+	return rc;
+}
+
+int rulebook_open_ex(struct store *s, struct rulebook *rb, int *seeded, struct pcmt_err *err)
+{
+	int n = 0;
+
 	if (seeded)
 		*seeded = 0;
 	if (load(s, rb, err))
-		goto out;
-	if (rb->n > 0) {
-		rc = 0;
-		goto out;
-	}
-	/* Parse before writing, so that a broken default writes nothing. Two processes seeding at once
-	 * is harmless: rule_put replaces the row with the same code and date. */
-	if (rulebook_builtin(&def, err))
-		goto out;
-	if (s->ops->begin(s, err))
-		goto out;
-	in_tx = 1;
-	for (int i = 0; i < def.n; i++)
-		if (s->ops->rule_put(s, &def.rules[i], err))
-			goto out;
-	if (s->ops->commit(s, err))
-		goto out;
-	in_tx = 0;
+		return -1;
+	if (rb->n > 0)
+		return 0;
+	/* an empty table lacks every code: upgrading it is seeding it */
+	if (rulebook_upgrade(s, &n, NULL, err))
+		return -1;
 	if (seeded)
-		*seeded = def.n;
-	rc = load(s, rb, err);
-out:
-	if (in_tx)
-		s->ops->rollback(s);
-	rulebook_free(&def);
-	return rc;
+		*seeded = n;
+	return load(s, rb, err);
 }
 
 int rulebook_open(struct store *s, struct rulebook *rb, struct pcmt_err *err)

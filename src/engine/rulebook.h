@@ -19,6 +19,17 @@
 int rulebook_open(struct store *s, struct rulebook *rb, struct pcmt_err *err);
 int rulebook_open_ex(struct store *s, struct rulebook *rb, int *seeded, struct pcmt_err *err);
 
+/* Brings a database's rulebook up to this pcmt's built-in one: writes every built-in row whose code
+ * the rule table has no row of at all (an empty table gets them all), in one transaction (on error
+ * rolled back, nothing written, *added 0). Rows of codes the table has are never touched, nor are
+ * built-in versions of those codes added: an edited value, a superseding row an administrator
+ * wrote, or a deliberately missing version stays as it is, so nobody's rules change under an
+ * upgrade; a code the table lacks is a rule this pcmt needs and did not exist when the database
+ * was seeded. Run by `pcmt migrate` and when `pcmt serve` opens a database (after the schema
+ * migrations). *added receives the rows written; *codes (may be NULL) a new JSON array of
+ * {"code", "effective_from"} of those rows, in code then date order. Running it again adds nothing. */
+int rulebook_upgrade(struct store *s, int *added, json_t **codes, struct pcmt_err *err);
+
 /* The rulebook for read-only callers (GET /api/v1/rules): the store's rows, or the built-in default
  * when the table is still empty (a database migrated by a pcmt without `rule` seeding). Never
  * writes. rb is emptied first. */

@@ -5,6 +5,7 @@
  * handlers are api_*.c. */
 #include "http/server.h"
 #include "engine/live.h"
+#include "engine/rulebook.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -964,6 +965,26 @@ static int pool_open(struct pool *p, const char *url, int n, int *from, int *to,
 	return 0;
 }
 
+/* Opening a database migrates it; the rulebook's upgrade is part of that (engine/rulebook.h): the
+ * built-in rows of codes it lacks, said on stderr so that an administrator sees what changed. */
+static int rules_upgrade(struct store *s, struct pcmt_err *err)
+{
+	json_t *codes = NULL, *row;
+	size_t i;
+	int added = 0;
+
+	if (rulebook_upgrade(s, &added, &codes, err))
+		return -1;
+	if (added)
+		fprintf(stderr, "pcmt serve: rulebook: %d rule versions added from the built-in default (codes it lacked):", added);
+	json_array_foreach(codes, i, row)
+		fprintf(stderr, " %s", json_string_value(json_object_get(row, "code")));
+	if (added)
+		fputc('\n', stderr);
+	json_decref(codes);
+	return 0;
+}
+
 static int count_row(void *cls, int ncols, const char *const *v)
 {
 	*(int64_t *)cls = v[0] ? strtoll(v[0], NULL, 10) : 0;
@@ -1043,7 +1064,8 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 		err_set(err, ERR_BAD_REQUEST, "bind", "--bind must be an IPv4 or IPv6 address");
 		goto fail;
 	}
-	if (pool_open(&srv->pool, o->db_url, o->threads, &srv->schema_from, &srv->schema_to, err))
+	if (pool_open(&srv->pool, o->db_url, o->threads, &srv->schema_from, &srv->schema_to, err) ||
+	    rules_upgrade(srv->pool.all[0], err))
 		goto fail_pool;
 	if (!(srv->live = live_open(srv->pool.all[0], err)))
 		goto fail_pool;

@@ -582,6 +582,47 @@ static void test_roles_and_scope(void **state)
 	assert_int_equal(api_count(f, "doses"), 1);
 }
 
+/* A database seeded before the clinic's rules: the queue says which rule is missing and how to get it
+ * (503, not a bare 500); `pcmt serve` opening the database adds the built-in rows it lacks. */
+static void test_rules_missing(void **state)
+{
+	struct api_fx *f = *state;
+	struct clinic c = setup_clinic(f);
+	int64_t a = api_person(f, "Lầu Bá Chò", "male", "1985-02-01", "16837");
+	int64_t ta = episode(f, a, "methadone", c.fac, "2025-05-01");
+	struct pcmt_err err;
+	struct store *s;
+	char path[200];
+	struct tl_resp r;
+
+	rx(f, a, ta, c.fac, 80, "maintenance", "2025-06-01", "2025-06-30");
+	err_clear(&err);
+	assert_non_null(s = store_open(f->tmp.db, &err));
+	assert_int_equal(s->ops->sql(s, "DELETE FROM rule WHERE code LIKE 'ost.missed_dose.%'", 0, NULL, NULL, NULL, NULL,
+				     &err), 0);
+	store_close(s);
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)c.fac);
+	r = api_get(f, path, 503);
+	assert_string_equal(tl_err_code(&r), "unavailable");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+			       "ost.missed_dose."));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+			       "pcmt migrate"));
+	tl_resp_free(&r);
+	tl_server_stop(&f->srv, 0);
+	assert_int_equal(tl_server_start(&f->srv, f->tmp.db, "PCMT_TODAY=" API_TODAY), 0);
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)c.fac);
+	r = api_get(f, path, 200);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "rules"), "alert_days")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "summary"), "due")), 1);
+	tl_resp_free(&r);
+	/* a date before the clinic's rules took effect is the caller's date, named */
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld&date=1999-12-31", (long long)c.fac);
+	r = api_get(f, path, 422);
+	assert_string_equal(tl_err_field(&r), "date");
+	tl_resp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +633,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stock, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_indicators_real_time, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_roles_and_scope, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_rules_missing, api_setup, api_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,18 +89,19 @@ one_line_err "reconcile again" "day: the stock of 2025-06-15 is already reconcil
 check "queue json" 0 "$PCMT" mat queue --db "$db" --facility "$fac" --format json
 has "queue json" "\"due\": $due"
 
-# a rulebook that predates the clinic's rows: the queue says which rule is missing; pcmt mat rules
-# adds the codes it lacks, leaving the others alone
+# a rulebook that predates the clinic's rows: the queue says which rule is missing; pcmt migrate (and
+# pcmt mat rules, its alias) adds the codes it lacks, leaving the others alone
 sqlite3 "$db" "DELETE FROM rule WHERE code LIKE 'ost.missed_dose.%'; UPDATE rule SET value = 14 WHERE code = 'ost.take_home.max_days'"
 check "queue without the rules" 1 "$PCMT" mat queue --db "$db" --facility "$fac"
 one_line_err "queue without the rules" "ost.missed_dose"
-check "mat rules" 0 "$PCMT" mat rules --db "$db"
-has "three codes added" "^3 ost.\* rules added:"
-has "alert rule added" "^  ost.missed_dose.alert_days$"
+check "migrate" 0 "$PCMT" migrate --db "$db"
+has "three codes added" "^rulebook: [0-9]+ rule versions, 3 added from the built-in default \(codes it lacked\):$"
+has "alert rule added" "^  ost.missed_dose.alert_days from 2000-01-01$"
 [ "$(q "SELECT value FROM rule WHERE code = 'ost.take_home.max_days'")" = "14.0" ] && pass=$((pass + 1)) ||
-	bad "mat rules touched a code the rulebook had: $(q "SELECT value FROM rule WHERE code = 'ost.take_home.max_days'")"
-check "mat rules again" 0 "$PCMT" mat rules --db "$db"
-has "nothing to add" "^0 ost.\* rules added \(the rulebook has every code\)"
+	bad "migrate touched a code the rulebook had: $(q "SELECT value FROM rule WHERE code = 'ost.take_home.max_days'")"
+check "mat rules (alias) again" 0 "$PCMT" mat rules --db "$db"
+has "nothing to add" "^rulebook: [0-9]+ rule versions$"
+grep -q '^  ' "$tmp/out" && bad "nothing listed: $(cat "$tmp/out")" || pass=$((pass + 1))
 check "queue with the rules" 0 "$PCMT" mat queue --db "$db" --facility "$fac"
 
 check "no subcommand" 2 "$PCMT" mat
