@@ -199,13 +199,27 @@ static int parse_int(const char *s, int64_t *out)
 static void pad_dmy(const char *s, char out[32])
 {
 	int d, m, y, k = 0;
+	size_t n = strlen(s);
 
+	/* a full dd/mm/yyyy or ISO date, as most cells are, comes out as it went in: no scanf per row */
+	if (n == 10 && ((s[2] == '/' && s[5] == '/') || (s[4] == '-' && s[7] == '-'))) {
+		size_t i = 0;
+
+		for (; i < 10; i++)
+			if (!(s[i] >= '0' && s[i] <= '9') && !(s[2] == '/' && (i == 2 || i == 5)) &&
+			    !(s[4] == '-' && (i == 4 || i == 7)))
+				break;
+		if (i == 10) {
+			memcpy(out, s, 11);
+			return;
+		}
+	}
 	snprintf(out, 32, "%.31s", s);
-	if (strlen(s) >= 16)
+	if (n >= 16)
 		return;
-	if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &k) == 3 && k == (int)strlen(s) && y >= 1000)
+	if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &k) == 3 && k == (int)n && y >= 1000)
 		snprintf(out, 32, "%02d/%02d/%04d", d, m, y);
-	else if (sscanf(s, "%2d-%2d-%4d%n", &d, &m, &y, &k) == 3 && k == (int)strlen(s) && y >= 1000)
+	else if (sscanf(s, "%2d-%2d-%4d%n", &d, &m, &y, &k) == 3 && k == (int)n && y >= 1000)
 		snprintf(out, 32, "%02d/%02d/%04d", d, m, y);
 }
 
@@ -216,6 +230,11 @@ static json_t *enum_value(const struct field_def *f, const char *s)
 
 	if (enum_find(f->en, s))
 		return json_string(s);
+	/* a label written as pcmt writes it needs no folding (folding costs more than the rest of the row) */
+	for (int i = 0; i < f->en->n; i++)
+		if ((f->en->vals[i].label_vi && !strcmp(s, f->en->vals[i].label_vi)) ||
+		    (f->en->vals[i].label_en && !strcmp(s, f->en->vals[i].label_en)))
+			return json_string(f->en->vals[i].code);
 	if (!(h = fold_n(s, strlen(s))))
 		return NULL;
 	for (int i = 0; i < f->en->n && !out; i++)
