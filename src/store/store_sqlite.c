@@ -33,8 +33,13 @@ struct store_sqlite {
 	struct {
 		int ix;
 		uint64_t mask;
+		int scoped;
 		sqlite3_stmt *st;
-	} find[FIND_CACHE]; /* find()'s statements by entity and field set */
+	} find[FIND_CACHE]; /* find()'s statements by entity, field set and scope's presence */
+	struct {
+		int nkeys;       /* blind-index keys the statement has marks for (the key file's count) */
+		sqlite3_stmt *st;
+	} find_nid[2];       /* find() by national ID, [scoped]: an import looks up every person once */
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -1926,8 +1931,10 @@ static int sq_changes(struct store *st, int64_t after, int (*fn)(void *cls, int6
 /* ---- natural keys (imports) ----------------------------------------------------------------- */
 
 /* SELECT id ... WHERE f1 IS ?1 AND ... (IS: a null equals a null, and SQLite still uses indexes),
- * scoped like ST_GET, cached per entity and field set. */
-static int find_statement(struct store_sqlite *s, int ix, const int *fields, int nf, sqlite3_stmt **out,
+ * scoped like ST_GET when `scoped`, cached per entity, field set and scoped. An unscoped caller
+ * gets a statement without the subtree test: "?1 IS NULL OR x IN (SELECT ...)" still built the
+ * IN's ephemeral table on every step, the larger part of an import's per-person lookup. */
+static int find_statement(struct store_sqlite *s, int ix, const int *fields, int nf, int scoped, sqlite3_stmt **out,
 			  struct pcmt_err *err)
 {
 	const struct entity_def *e = ent_all[ix];
@@ -1938,7 +1945,7 @@ static int find_statement(struct store_sqlite *s, int ix, const int *fields, int
 	for (int i = 0; i < nf; i++)
 		mask |= (uint64_t)1 << fields[i];
 	for (int i = 0; i < FIND_CACHE; i++) {
-		if (s->find[i].st && s->find[i].ix == ix && s->find[i].mask == mask) {
+		if (s->find[i].st && s->find[i].ix == ix && s->find[i].mask == mask && s->find[i].scoped == scoped) {
 			*out = s->find[i].st;
 			return 0;
 		}
@@ -1952,45 +1959,57 @@ static int find_statement(struct store_sqlite *s, int ix, const int *fields, int
 		}
 		slot = 0;
 	}
-	sb_add(&b, "SELECT t.id FROM %s t WHERE 1", e->table);
+	/* min and count rather than ORDER BY id LIMIT 2: the sort built a temporary b-tree on every
+	 * step (the index on the fields does not give id order) */
+	sb_add(&b, "SELECT min(t.id), count(*) FROM %s t WHERE 1", e->table);
 	for (int i = 0; i < e->nfields; i++)
 		if (mask & ((uint64_t)1 << i))
 			sb_add(&b, " AND t.%s IS ?%d", e->fields[i].name, i + 3);
-	if ((e->flags & E_PERSONAL) && e->ou_expr)
-		sb_add(&b, " AND (?1 IS NULL OR %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ?1 AND o.path < ?2))",
-		       e->ou_expr);
-	sb_add(&b, " ORDER BY t.id LIMIT 2");
+	if (scoped)
+		sb_add(&b, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ?1 AND o.path < ?2)", e->ou_expr);
 	rc = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->find[slot].st, err);
 	free(b.p);
 	if (rc)
 		return -1;
 	s->find[slot].ix = ix;
 	s->find[slot].mask = mask;
+	s->find[slot].scoped = scoped;
 	*out = s->find[slot].st;
 	return 0;
 }
 
-/* find() by national ID: the persons whose blind index matches under any key of the file, in scope. */
+/* find() by national ID: the persons whose blind index matches under any key of the file, in scope.
+ * The statement is kept (per key count, scoped or not): an import of a province's tests looks up
+ * 100,000 persons, and preparing it each time cost more than the lookup. */
 static int find_nid(struct store_sqlite *s, const struct scope *sc, const char *nid, int64_t *id, int *n,
 		    struct pcmt_err *err)
 {
 	struct sb w = {0};
 	struct binds b = {0};
 	sqlite3_stmt *q = NULL;
-	int rc = -1, src;
+	int rc = -1, src, scoped = sc && sc->ou_id;
 
 	if (!nid)
 		return 0;
 	sb_add(&w, "SELECT t.id FROM person t WHERE 1 = 1");
 	if (nid_index_sql(s, nid, &w, &b, err))
 		goto out;
-	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &b, err))
+	if (scoped && subtree_sql(s, &ent_persons, sc->ou_id, &w, &b, err))
 		goto out;
 	sb_add(&w, " ORDER BY t.id LIMIT 2");
-	if (w.oom || sqlite3_prepare_v2(s->db, w.p, -1, &q, NULL) != SQLITE_OK) {
-		sq_fail(s, SQLITE_ERROR, err, "looking up a record");
-		goto out;
+	/* the text depends only on the key count and the scope's presence (the scope's paths are binds) */
+	if (s->find_nid[scoped].st && s->find_nid[scoped].nkeys != b.n - 2 * scoped) {
+		sqlite3_finalize(s->find_nid[scoped].st);
+		s->find_nid[scoped].st = NULL;
 	}
+	if (!s->find_nid[scoped].st) {
+		if (w.oom || sqlite3_prepare_v2(s->db, w.p, -1, &s->find_nid[scoped].st, NULL) != SQLITE_OK) {
+			sq_fail(s, SQLITE_ERROR, err, "looking up a record");
+			goto out;
+		}
+		s->find_nid[scoped].nkeys = b.n - 2 * scoped;
+	}
+	q = s->find_nid[scoped].st;
 	binds_apply(q, &b);
 	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
 		if (!*n)
@@ -1999,7 +2018,10 @@ static int find_nid(struct store_sqlite *s, const struct scope *sc, const char *
 	}
 	rc = src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "looking up a record");
 out:
-	sqlite3_finalize(q);
+	if (q) {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
 	binds_free(&b);
 	free(w.p);
 	return rc;
@@ -2088,7 +2110,7 @@ static int sq_find(struct store *st, const struct entity_def *e, const struct sc
 		   const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
-	int ix = ent_index(e), src;
+	int ix = ent_index(e), src, scoped = (e->flags & E_PERSONAL) && e->ou_expr && sc && sc->ou_id;
 	sqlite3_stmt *q;
 
 	*id = 0;
@@ -2106,11 +2128,11 @@ static int sq_find(struct store *st, const struct entity_def *e, const struct sc
 				return find_nid(s, sc, json_string_value(json_object_get(rec, "national_id")), id, n, err);
 			return find_sealed(s, sc, rec, fields, nf, id, n, err);
 		}
-	if (find_statement(s, ix, fields, nf, &q, err))
+	if (find_statement(s, ix, fields, nf, scoped, &q, err))
 		return -1;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	if ((e->flags & E_PERSONAL) && e->ou_expr && bind_scope(s, q, 1, sc, err))
+	if (scoped && bind_scope(s, q, 1, sc, err))
 		return -1;
 	for (int i = 0; i < nf; i++) {
 		const struct field_def *f = &e->fields[fields[i]];
@@ -2118,10 +2140,12 @@ static int sq_find(struct store *st, const struct entity_def *e, const struct sc
 		if (bind_json(q, fields[i] + 3, f->type, json_object_get(rec, f->name)) != SQLITE_OK)
 			return err_set(err, ERR_INTERNAL, NULL, "cannot bind values");
 	}
-	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-		if (!*n)
-			*id = sqlite3_column_int64(q, 0);
-		(*n)++;
+	if ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t c = sqlite3_column_int64(q, 1);
+
+		*id = c ? sqlite3_column_int64(q, 0) : 0;
+		*n = c > 1 ? 2 : (int)c;
+		src = sqlite3_step(q);
 	}
 	sqlite3_reset(q);
 	return src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "looking up a record");
@@ -2218,12 +2242,18 @@ static int bulk_seal(const struct entity_def *e, const struct bulk_val *v, int64
 	return 0;
 }
 
+/* Bulk rows are valid by construction (a generated data set, or an import that ran ent_validate
+ * on every row), so the table's CHECK constraints are off while they go in: SQLite evaluates a
+ * CHECK (x IN ('a', 'b', ...)) by building an ephemeral table on every row, which was half of an
+ * import's CPU time. The pragma is the connection's and lasts only for this call: every other
+ * write keeps its checks. Changing it expires prepared statements, which SQLite prepares again on
+ * their next step (once per batch here). */
 static int sq_bulk_insert(struct store *st, const struct entity_def *e, const struct bulk_val *vals, size_t n,
 			  int64_t *first_id, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
-	int ix = ent_index(e), nf = e->nfields, src, ntok = 0;
-	sqlite3_stmt *q;
+	int ix = ent_index(e), nf = e->nfields, src, ntok = 0, rc = -1, unchecked = 0;
+	sqlite3_stmt *q = NULL;
 	char now[21];
 	int64_t pid = 0, tok[VAULT_MAX_TOKENS];
 	const struct vault *vt = NULL;
@@ -2234,20 +2264,26 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 		return -1;
 	if (!s->in_tx)
 		return err_set(err, ERR_INTERNAL, NULL, "bulk_insert needs an open transaction");
-	if (!s->st[ix][ST_BULK] && bulk_statement(s, ix, err))
+	if (exec(s, "PRAGMA ignore_check_constraints = ON", err))
 		return -1;
+	unchecked = 1;
+	if (!s->st[ix][ST_BULK] && bulk_statement(s, ix, err))
+		goto out;
 	q = s->st[ix][ST_BULK];
 	date_now_iso(now);
 	/* persons are sealed on the way in, each under the id it gets: ids are chosen here */
-	if (e == &ent_persons && (!(pid = next_person_id(s)) || sq_write_key(s, &vt, &key, err)))
-		return pid ? -1 : sq_fail(s, sqlite3_errcode(s->db), err, "choosing an id");
+	if (e == &ent_persons && (!(pid = next_person_id(s)) || sq_write_key(s, &vt, &key, err))) {
+		if (!pid)
+			sq_fail(s, sqlite3_errcode(s->db), err, "choosing an id");
+		goto out;
+	}
 	for (size_t r = 0; r < n; r++) {
 		const struct bulk_val *v = vals + r * (size_t)nf;
 		json_t *sealed = NULL;
 
 		sqlite3_reset(q);
 		if (pid && bulk_seal(e, v, pid + (int64_t)r, key, &sealed, tok, &ntok, err))
-			return -1;
+			goto out;
 		for (int f = 0; f < nf; f++) {
 			const char *sv = sealed ? json_string_value(json_object_get(sealed, e->fields[f].name)) : NULL;
 
@@ -2270,17 +2306,30 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 			sqlite3_bind_null(q, nf + 3);
 		src = sqlite3_step(q);
 		if (src != SQLITE_DONE) {
-			sqlite3_reset(q);
-			return sq_fail(s, src, err, "bulk inserting");
+			sq_fail(s, src, err, "bulk inserting");
+			goto out;
 		}
 		if (r == 0)
 			*first_id = sqlite3_last_insert_rowid(s->db);
 		if (pid && sq_tokens_put(s, pid + (int64_t)r, tok, ntok, err))
-			return -1;
+			goto out;
 	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	return 0;
+	rc = 0;
+out:
+	if (q) {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
+	if (unchecked) {
+		struct pcmt_err e2;
+
+		err_clear(&e2);
+		if (exec(s, "PRAGMA ignore_check_constraints = OFF", &e2) && rc == 0) {
+			*err = e2;
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 /* ---- whole tables (pcmt copy) --------------------------------------------------------------- */
@@ -3188,6 +3237,8 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->sqlc[i].st);
 	for (int i = 0; i < FIND_CACHE; i++)
 		sqlite3_finalize(s->find[i].st);
+	sqlite3_finalize(s->find_nid[0].st);
+	sqlite3_finalize(s->find_nid[1].st);
 	sqlite3_close(s->db);
 	free(s);
 }

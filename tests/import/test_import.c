@@ -239,6 +239,20 @@ static void events_by_natural_keys(void **state)
 	assert_int_equal(res.failed, 1);
 	assert_int_equal(count(f->s, "persons"), 2);
 	imp_result_free(&res);
+
+	/* a name two facilities share is refused and asks for the id (find's "more than one") */
+	fac = json_pack("{s:s, s:s, s:I}", "name", "Tr\xe1\xba\xa1m y t\xe1\xba\xbf x\xc3\xa3 N\xe1\xba\xadm C\xe1\xba\xafn",
+			"kind", "health_station", "ou_id", (json_int_t)tl_ou(f->s, "16837"));
+	assert_int_equal(ent_validate(&ent_facilities, &ctx, fac, 0, &rec, &err), 0);
+	assert_int_equal(f->s->ops->insert(f->s, &ent_facilities, NULL, rec, NULL, &err), 0);
+	json_decref(rec);
+	json_decref(fac);
+	assert_int_equal(run(f->s, &ent_tests, 0, NULL, tests_csv, &res, &err), 0);
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.errs[0].row, 2);
+	assert_non_null(strstr(res.errs[0].message, "more than one facility"));
+	assert_int_equal(count(f->s, "tests"), 2);
+	imp_result_free(&res);
 }
 
 /* A code reused by another unit after a reform resolves to the unit in force on the row's date. */
