@@ -174,6 +174,7 @@ struct run {
 	struct ou_slot *ou_tab;
 	size_t ou_n, ou_cap;
 	struct hset seen;
+	json_t *in;        /* the row's cells as JSON, emptied for each row (one object per file) */
 	json_t **pending;  /* validated rows not yet written */
 	long *prow;        /* their row numbers */
 	size_t npending;
@@ -353,6 +354,24 @@ static int ref_resolve(struct run *r, const struct field_def *f, const char *v, 
 	return 0;
 }
 
+/* v in decimal (natural-key cache keys): snprintf's cost showed per row. */
+static void i64_text(int64_t v, char buf[24])
+{
+	char t[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	int n = 0, k = 0;
+
+	do {
+		t[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = t[--n];
+	buf[k] = '\0';
+}
+
 /* Digest of a validated row's non-derived values (identical rows inside one file). */
 static uint64_t row_digest(struct run *r, json_t *rec)
 {
@@ -367,9 +386,8 @@ static uint64_t row_digest(struct run *r, json_t *rec)
 		} else if (json_is_string(v)) {
 			h = fnv(json_string_value(v), json_string_length(v) + 1, h);
 		} else if (json_is_integer(v)) {
-			int n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-
-			h = fnv(buf, (size_t)n + 1, h);
+			i64_text(json_integer_value(v), buf);
+			h = fnv(buf, strlen(buf) + 1, h);
 		} else if (json_is_boolean(v)) {
 			h = fnv(json_is_true(v) ? "t" : "f", 2, h);
 		} else {
@@ -511,7 +529,7 @@ static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 		if (r->pfield >= 0) {
 			char key[24];
 
-			snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(rec, e->fields[r->pfield].name)));
+			i64_text(json_integer_value(json_object_get(rec, e->fields[r->pfield].name)), key);
 			if (!kmap_get(&r->has_rows, key, &had)) {
 				fields[0] = r->pfield;
 				if (r->s->ops->find(r->s, e, r->o->scope, rec, fields, 1, &id, &n, err))
@@ -554,7 +572,7 @@ static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size
 {
 	struct run *r = cls;
 	const struct entity_def *e = r->e;
-	json_t *in = NULL, *rec = NULL;
+	json_t *in = r->in, *rec = NULL;
 	struct pcmt_err re;
 	char msg[256];
 	int rc = -1, bad = 0;
@@ -569,8 +587,8 @@ static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size
 		r->last_progress = r->res->rows;
 		r->o->progress(r->o->progress_cls, pos, total, r->res->rows);
 	}
-	if (!(in = json_object()))
-		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (json_object_clear(in))
+		return err_set(err, ERR_INTERNAL, NULL, "cannot reuse the row's object");
 	err_clear(&re);
 	for (int c = 0; c < n && !bad; c++) {
 		int f = c < r->map.ncols ? r->map.field_of[c] : IMP_COL_IGNORE;
@@ -669,7 +687,6 @@ static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size
 	}
 	rc = take(r, row, rec, err);
 out:
-	json_decref(in);
 	json_decref(rec);
 	return rc;
 }
@@ -727,7 +744,8 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	r.prow = calloc(BATCH, sizeof(*r.prow));
 	r.vals = calloc((size_t)BATCH * (size_t)e->nfields, sizeof(*r.vals));
 	r.dumps = calloc((size_t)BATCH * (size_t)e->nfields, sizeof(*r.dumps));
-	if (!r.pending || !r.prow || !r.vals || !r.dumps) {
+	r.in = json_object();
+	if (!r.pending || !r.prow || !r.vals || !r.dumps || !r.in) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
@@ -800,6 +818,7 @@ out:
 	free(r.prow);
 	free(r.vals);
 	free(r.dumps);
+	json_decref(r.in);
 	free(r.ou_tab);
 	free(r.seen.h);
 	kmap_free(&r.persons);
