@@ -98,9 +98,11 @@ echo "== pcmt import"
 "$pcmt" migrate --db "$work/p.db" >/dev/null
 "$pcmt" orgunits import --db "$work/p.db" "$work/units.tsv" >/dev/null
 t0=$(now)
-"$pcmt" import --db "$work/p.db" --kind persons "$work/persons.csv"
+cpu "$work/persons.cpu" "$pcmt" import --db "$work/p.db" --kind persons "$work/persons.csv"
 t1=$(now)
-echo "persons   $persons in $(secs "$t0" "$t1") s: $(rate "$persons" "$t0" "$t1") rows/s (row by row: matched by national ID)"
+persons_rate=$(rate "$persons" "$t0" "$t1")
+persons_cpu=$(cpurate "$persons" "$work/persons.cpu")
+echo "persons   $persons in $(secs "$t0" "$t1") s: $persons_rate rows/s; CPU $(cpusecs "$work/persons.cpu") s: $persons_cpu rows per CPU-second (row by row: matched by national ID, sealed)"
 t0=$(now)
 cpu "$work/pcmt.cpu" "$pcmt" import --db "$work/p.db" --kind tests "$work/tests.csv"
 t1=$(now)
@@ -118,7 +120,11 @@ echo "again     $rows in $(secs "$t0" "$t1") s: $again_rate rows/s; $again_cpu r
 
 echo "== summary"
 printf '%-30s %9s rows/s wall %9s rows/CPU-s\n' "sqlite3 .import (baseline)" "$base_rate" "$base_cpu"
-printf '%-30s %9s rows/s wall %9s rows/CPU-s  target 200000 (wall): %s; %.2fx the baseline (wall), %.2fx (CPU)\n' \
+printf '%-30s %9s rows/s wall %9s rows/CPU-s  target 200000: wall %s, CPU %s; %.2fx the baseline (wall), %.2fx (CPU)\n' \
 	"pcmt import --kind tests" "$pcmt_rate" "$pcmt_cpu" "$([ "$pcmt_rate" -ge 200000 ] && echo met || echo MISSED)" \
+	"$([ "$pcmt_cpu" -ge 200000 ] && echo met || echo MISSED)" \
 	"$(awk -v a="$pcmt_rate" -v b="$base_rate" 'BEGIN { print a / b }')" "$(awk -v a="$pcmt_cpu" -v b="$base_cpu" 'BEGIN { print a / b }')"
-printf '%-30s %9s rows/s wall %9s rows/CPU-s\n' "pcmt import, same file again" "$again_rate" "$again_cpu"
+printf '%-30s %9s rows/s wall %9s rows/CPU-s  target 200000 (CPU): %s\n' "pcmt import, same file again" "$again_rate" "$again_cpu" \
+	"$([ "$again_cpu" -ge 200000 ] && echo met || echo MISSED)"
+printf '%-30s %9s rows/s wall %9s rows/CPU-s  (persons: row by row, sealed)\n' "pcmt import --kind persons" "$persons_rate" "$persons_cpu"
+echo "load      $(cut -d' ' -f1-3 /proc/loadavg) at the end"
