@@ -102,14 +102,17 @@ static void summary(const struct demo_opts *o, const struct demo_stats *st, doub
 	printf("  time                %.1f s\n", secs);
 }
 
-/* One user per role, with random passwords printed once (docs/security.md). */
+/* One user per role, with random passwords printed once (docs/security.md). The health worker sits
+ * on the province: since the 2025 reform there are no districts, the methadone points are the
+ * province health department's and serve patients of many communes, and the queue shows only the
+ * patients resident under the user's unit (a nurse on district 417, closed 2025-06-30, saw none). */
 enum { N_USERS = 6 };
 
 static const struct {
 	const char *name, *role, *ou;
 } demo_users[N_USERS] = {{"demo-admin", "admin", NULL},        {"demo-province", "province", "40"},
 		  {"demo-district", "district", "417"}, {"demo-commune", "commune", "16837"},
-		  {"demo-health", "health", "417"},     {"demo-viewer", "viewer", "40"}};
+		  {"demo-health", "health", "40"},      {"demo-viewer", "viewer", "40"}};
 
 static int add_demo_users(struct store *s, struct pcmt_err *err)
 {
