@@ -11,6 +11,7 @@ const { strings } = await import(join(root, 'strings.js'));
 const files = [...readdirSync(root).filter((f) => f.endsWith('.js')).map((f) => join(root, f)),
   ...readdirSync(join(root, 'pages')).map((f) => join(root, 'pages', f))];
 const dynamic = {
+  'clinic.alert.': ['alert', 'escalate', 'review'],
   'cls.c.': ['users_addicts_pct', 'places', 'arrests_pct', 'plants', 'route'],
   'df.c': ['1', '2', '3', '1.short', '2.short', '3.short'],
   'list.': ['substance', 'result', 'status', 'date', 'quantity', 'unit', 'stage', 'mobile_trial'],

@@ -85,6 +85,12 @@ export function errorText(err) {
     [/after today|in the future/, 'err.future'],
     [/unknown .*code|not one of/, 'err.enum'],
     [/changed by someone else/, 'err.stale'],
+    // the clinic's refusals of a dose (docs/ost.md)
+    [/already has a dose/, 'err.dose_twice'],
+    [/no prescription is valid/, 'err.no_rx'],
+    [/is above the prescribed/, 'err.above_rx'],
+    [/take-home doses need/, 'err.take_home'],
+    [/take-home doses cover/, 'err.take_home_days'],
   ];
   for (const [re, key] of rules) if (re.test(m)) return `${t(key)} (${m})`;
   if (err && err.status === 403) return t('err.forbidden');

@@ -4,7 +4,7 @@ import * as api from './api.js';
 import { h, msg } from './dom.js';
 import { t, setLang, getLang, errorText } from './i18n.js';
 import { route, render, go, parseHash } from './router.js';
-import { state, check, logout, ensureRoot, seesPersons, seesOperations } from './session.js';
+import { state, check, logout, ensureRoot, seesPersons, seesOperations, seesClinic } from './session.js';
 
 route('', () => import('./pages/home.js'));
 route('home', () => import('./pages/home.js'));
@@ -16,10 +16,12 @@ route('persons/new', () => import('./pages/person.js'));
 route('persons/:id', () => import('./pages/person.js'));
 route('operations', () => import('./pages/operations.js'));
 route('plans', () => import('./pages/plans.js'));
+route('clinic', () => import('./pages/clinic.js'));
 
 const NAV = [
   ['home', 'nav.home'], ['drug-free', 'nav.drugfree'], ['classification', 'nav.classification'],
   ['persons', 'nav.persons'], ['operations', 'nav.operations'], ['plans', 'nav.plans'],
+  ['clinic', 'nav.clinic'],
 ];
 
 function drawChrome() {
@@ -29,7 +31,7 @@ function drawChrome() {
   const page = parseHash().path.split('/')[0] || 'home';
   nav.setAttribute('aria-label', t('nav.label'));
   nav.replaceChildren(...(state.user || state.auth === 'off' ? NAV : [])
-    .filter(([p]) => (p !== 'persons' || seesPersons()) && (p !== 'operations' || seesOperations()))
+    .filter(([p]) => (p !== 'persons' || seesPersons()) && (p !== 'operations' || seesOperations()) && (p !== 'clinic' || seesClinic()))
     .map(([p, key]) => h('a', { href: `#/${p}`, 'aria-current': p === page ? 'page' : null }, t(key))));
   const who = document.getElementById('who');
   who.textContent = state.user ? [state.user.username, state.user.orgunit && state.user.orgunit.name].filter(Boolean).join(' · ') : '';

@@ -55,3 +55,6 @@ export const writesHealth = () => writesPersons() || (state.user && state.user.r
 // Hotspots, cases, plant sites and communication: officers and admins only (read and write).
 export const seesOperations = writesPersons;
 export const writesOperations = writesPersons;
+// The substitution clinic's routes (/mat/*, doses, stock): health workers, officers and admins
+// (CARE in src/http/routes.c); never viewers.
+export const seesClinic = () => !state.user || ['admin', 'province', 'district', 'commune', 'health'].includes(state.user.role);
