@@ -86,21 +86,23 @@ try {
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) pageErrors.push(m.text()); });
-  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  // a full page can be long (the plans page of the demo province is ~70,000 px) and the machine
+  // loaded: 30 s, playwright's default, is not always enough to capture it
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, timeout: 120000 });
   const api = async (path) => {
     const r = await page.request.get(`${base}/api/v1${path}`);
     if (!r.ok()) throw new Error(`GET ${path}: ${r.status()}`);
     return r.json();
   };
   // Every form control on the page has a label (a <label for>, a wrapping label or aria-label).
-  const allLabelled = async (where) => {
-    const bare = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+  const allLabelled = async (where, pg = page) => {
+    const bare = await pg.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
       .filter((el) => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
       .map((el) => el.outerHTML.slice(0, 80)));
     check(bare.length === 0, `${where}: every field has a label${bare.length ? ': ' + bare.join(' ') : ''}`);
   };
-  const noMissingStrings = async (where) => {
-    const text = await page.textContent('body');
+  const noMissingStrings = async (where, pg = page) => {
+    const text = await pg.textContent('body');
     check(!text.includes('⟦'), `${where}: every string has a translation`);
   };
 
@@ -284,6 +286,126 @@ try {
     await ctx2.close();
   } else {
     console.log('# commune officer scope: not run (this server has no sign-in)');
+  }
+
+  // --- the substitution clinic at the counter, keyboard only, as the demo's health worker --------
+  {
+    const hm = /^\s*demo-health\s+health\s+(\S+)\s+(\S+)\s*$/m.exec(demo.stdout);
+    const ctx3 = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+    const p3 = await ctx3.newPage();
+    lastPage = p3;
+    p3.on('pageerror', (e) => pageErrors.push(e.message));
+    p3.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) pageErrors.push(m.text()); });
+    const shot3 = (name) => p3.screenshot({ path: join(shots, `${name}.png`), fullPage: true, timeout: 120000 });
+    const capi = async (path) => {
+      const r = await p3.request.get(`${base}/api/v1${path}`);
+      if (!r.ok()) throw new Error(`GET ${path}: ${r.status()}`);
+      return r.json();
+    };
+    const focused = () => p3.evaluate(() => document.activeElement && document.activeElement.id);
+    if (authOn) {
+      if (!check(!!hm, 'pcmt demo printed its health worker')) throw new Error(demo.stdout);
+      await p3.goto(base + '/');
+      await p3.waitForSelector('form.login');
+      await p3.keyboard.type('demo-health');
+      await p3.keyboard.press('Tab');
+      await p3.keyboard.type(hm[2]);
+      await p3.keyboard.press('Enter');
+      await p3.waitForSelector('main[data-page="home"]');
+      check(true, `the demo's health worker signs in (unit ${hm[1]})`);
+    }
+    check(await p3.locator('#nav a[href="#/clinic"]').count() === 1, 'the navigation links the clinic page');
+    // a clinic, seen through the health worker's own scope, with a patient waiting whose name has
+    // accents and whom the unaccented name alone finds
+    const words = (s) => fold(s).split(/\s+/);
+    const findsOnly = (q, p) => q.patients.filter((o) => words(p.full_name).every((w) => fold(o.full_name).includes(w))).length === 1;
+    let clinic = null, patient = null, queue = null;
+    for (const f of (await capi('/facilities?kind=ost_point&limit=100')).items) {
+      queue = await capi(`/mat/queue?facility=${f.id}`);
+      patient = queue.patients.find((p) => !p.dosed && p.prescription && p.prescription.dose_mg > 5 &&
+        fold(p.full_name) !== p.full_name.toLowerCase() && findsOnly(queue, p));
+      if (patient) { clinic = f; break; }
+    }
+    if (!check(!!patient, `the health worker sees a clinic's queue today${clinic ? ` (${clinic.name}: ${queue.summary.due} due, ${queue.summary.waiting} waiting)` : ''}`))
+      throw new Error('no clinic with a patient waiting');
+    const rx = patient.prescription;
+    console.log(`# clinic ${clinic.name}: ${patient.full_name}, ${rx.dose_mg} mg`);
+
+    await p3.goto(`${base}/#/clinic`);
+    await p3.waitForSelector('#main > .view[data-ready="clinic"]', { timeout: 20000 });
+    await p3.getByLabel('Cơ sở điều trị').selectOption(String(clinic.id));
+    await p3.waitForSelector(`#main > .view[data-ready="clinic"][data-facility="${clinic.id}"]`, { timeout: 20000 });
+    check(await focused() === 'clinic-search', 'clinic page: the search box has focus');
+    await noMissingStrings('clinic page', p3);
+    await allLabelled('clinic page', p3);
+
+    // the name without accents, Enter: the patient, the dose pre-filled; Enter: recorded
+    const doses = async () => (await capi(`/doses?person_id=${patient.person_id}&limit=1000`)).items.filter((d) => d.dose_date === today).length;
+    await p3.keyboard.type(fold(patient.full_name), { delay: 20 });
+    const active = p3.locator('#clinic-queue [role=option][aria-selected="true"]');
+    check(await active.getAttribute('data-person') === String(patient.person_id), `typing "${fold(patient.full_name)}" selects ${patient.full_name}`);
+    await shot3('clinic-search');
+    await p3.keyboard.press('Enter');
+    await p3.waitForSelector('#dose-mg');
+    check(await focused() === 'dose-mg' && await p3.inputValue('#dose-mg') === String(rx.dose_mg),
+      `Enter opens the patient: the dose field has focus, pre-filled with the prescribed ${rx.dose_mg} mg`);
+    await shot3('clinic-dose');
+    await p3.keyboard.press('Enter');
+    await p3.waitForSelector(`#q-${patient.person_id}[data-dosed="1"]`, { timeout: 10000 });
+    check((await p3.textContent(`#q-${patient.person_id}`)).includes('Đã uống'), 'Enter records the dose: the queue marks the patient dosed');
+    check(await focused() === 'clinic-search', 'after the dose, focus is back in the search box');
+    check(await doses() === 1, 'one dose written for today');
+
+    // again, with a lower dose: the reason is asked first; then the server refuses a second dose
+    await p3.keyboard.type(fold(patient.full_name), { delay: 20 });
+    await p3.keyboard.press('Enter');
+    await p3.waitForSelector('#dose-mg');
+    await p3.keyboard.type(String(rx.dose_mg - 5));
+    await p3.keyboard.press('Enter');
+    await p3.waitForFunction(() => document.activeElement && document.activeElement.id === 'dose-reason');
+    check((await p3.textContent('.field[data-field="reason"] .field-error')).length > 0, 'a dose other than the prescribed one asks for the reason');
+    await p3.keyboard.type('nôn một phần liều');
+    await p3.keyboard.press('Enter');
+    const doseErr = p3.locator('.field[data-field="dose_mg"] .field-error');
+    await p3.waitForFunction(() => document.querySelector('.field[data-field="dose_mg"] .field-error')?.textContent.length > 0, null, { timeout: 10000 });
+    const refusal = await doseErr.textContent();
+    check(/đã được cấp liều/.test(refusal), `a second dose the same day is refused next to the dose: "${refusal}"`);
+    check(await p3.getAttribute('#dose-mg', 'aria-invalid') === 'true' && await p3.inputValue('#dose-mg') === String(rx.dose_mg - 5) &&
+      await p3.inputValue('#dose-reason') === 'nôn một phần liều', 'the dose field is marked, what was typed is kept');
+    check(await doses() === 1, 'still one dose for today');
+    await shot3('clinic-refusal');
+
+    // the evening count, 1 mL short of the books: flagged
+    const st = await capi(`/mat/stock?facility=${clinic.id}`);
+    check(st.reconciliation === null, 'no count yet today');
+    const counted = ((st.expected_closing_ul - 1000) / 1000).toFixed(3).replace(/\.?0+$/, '').replace('.', ',');
+    await p3.locator('#recon-counted').focus();
+    await p3.keyboard.type(counted);
+    await p3.keyboard.press('Enter');
+    await p3.waitForSelector('#reconcile .recon', { timeout: 10000 });
+    check(await p3.getAttribute('#reconcile .recon', 'data-flagged') === 'true', `counted ${counted} mL: the reconciliation is flagged`);
+    const recText = await p3.textContent('#reconcile .recon');
+    check(recText.includes('-1 mL') && recText.includes('Có chênh lệch'), 'the difference of -1 mL shows, in words');
+    const recs = (await capi(`/reconciliations?facility_id=${clinic.id}&flagged=true&limit=1000`)).items;
+    check(recs.some((r) => r.day === today && r.difference_ul === -1000), 'the API holds today\'s count flagged, -1000 µL');
+    await shot3('clinic-reconciliation');
+    await p3.screenshot({ path: join(shots, 'clinic-top.png') });
+
+    // English, by the keyboard; the clinic is remembered on the next visit
+    await p3.locator('#lang').focus();
+    await p3.keyboard.press('Enter');
+    await p3.waitForFunction(() => document.documentElement.lang === 'en' && /Substitution clinic/.test(document.querySelector('main h1')?.textContent || ''));
+    await p3.waitForSelector('#main > .view[data-ready="clinic"]');
+    check((await p3.textContent(`#q-${patient.person_id}`)).includes('Dosed'), 'English: the queue says Dosed');
+    check((await p3.textContent('#reconcile .recon')).includes('Difference of'), 'English: the flagged count');
+    await noMissingStrings('clinic page in English', p3);
+    await shot3('clinic-en');
+    await p3.goto(`${base}/#/persons`);
+    await p3.goto(`${base}/#/clinic`);
+    await p3.waitForSelector('#main > .view[data-ready="clinic"]');
+    check(await p3.inputValue('#main select') === String(clinic.id), 'the clinic chosen last is chosen again');
+    await ctx3.close();
+    lastPage = page;
   }
   check(pageErrors.length === 0, `no script errors in the pages${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   console.log(`# screenshots in ${shots}`);
