@@ -63,6 +63,7 @@ function writeForm({ cls, title, fields, alias = {}, submitLabel, send, done }) 
       const f = named && fields[alias[named] || named];
       const text = e.local ? e.message : errorText(e);
       if (f) {
+        f.box.hidden = false; // a field shown on demand (mg/mL when the clinic has no receipt yet)
         f.err.textContent = text;
         f.input.setAttribute('aria-invalid', 'true');
         f.input.focus();
@@ -120,7 +121,7 @@ export async function render(view, { query, state }) {
   const shown = h('p', { class: 'small muted', 'aria-live': 'polite' });
   const panel = h('div', { id: 'dose-panel' }, h('p', { class: 'muted' }, t('clinic.pick')));
   const done = h('div', { id: 'dose-done', 'aria-live': 'polite' });
-  let queue = [], visible = [], active = 0, current = null;
+  let queue = [], visible = [], active = 0;
 
   const alertBadge = (p) => {
     if (p.alert && p.alert !== 'none')
@@ -166,7 +167,6 @@ export async function render(view, { query, state }) {
   function pick() {
     const p = visible[active];
     if (!p) return;
-    current = p;
     done.replaceChildren(); // the last confirmation belongs to the patient before
     doseForm(p, { guest: false });
   }
@@ -231,7 +231,6 @@ export async function render(view, { query, state }) {
           ? t('clinic.recorded_days', { name: p.full_name, mg: d.doses[0].dose_mg, n, date: fmtDate(d.doses[0].dose_date) })
           : t('clinic.recorded', { name: p.full_name, mg: d.doses[0].dose_mg, date: fmtDate(d.doses[0].dose_date) })));
         panel.replaceChildren(h('p', { class: 'muted' }, t('clinic.pick')));
-        current = null;
         search.value = '';
         active = 0;
         await loadQueue().catch((e) => done.append(msg('error', errorText(e))));
