@@ -15,7 +15,10 @@
 #include "store/vault.h"
 #include "util/date.h"
 
-enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_N };
+enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_BULK_MANY, ST_N };
+/* rows per step of ST_BULK_MANY: a statement's start and end (cursors, its savepoint) cost as much
+ * as a row's b-tree inserts; 64 rows of 10 values stay far below SQLite's 32,766 parameters */
+enum { BULK_ROWS = 64 };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32 };
 
 struct store_sqlite {
@@ -2192,10 +2195,11 @@ static int sq_bulk_mode(struct store *st, int on, struct pcmt_err *err)
 	return auto_end(s, mine, rc, err);
 }
 
-/* The bulk path's INSERT: ST_INSERT's, plus the row's province_code looked up from the row it
- * inherits it from (sqlite_province_src), since the triggers that set it are off during bulk loads
- * and filling it afterwards would rewrite every row. */
-static int bulk_statement(struct store_sqlite *s, int ix, struct pcmt_err *err)
+/* The bulk path's INSERT of `rows` rows (ST_BULK: 1, ST_BULK_MANY: BULK_ROWS): ST_INSERT's, plus
+ * each row's province_code looked up from the row it inherits it from (sqlite_province_src), since
+ * the triggers that set it are off during bulk loads and filling it afterwards would rewrite every
+ * row. Row k's values are parameters k * (nfields + 3) + 1 ... */
+static int bulk_statement(struct store_sqlite *s, int ix, int slot, int rows, struct pcmt_err *err)
 {
 	const struct entity_def *e = ent_all[ix];
 	const struct sqlite_province_src *src = NULL;
@@ -2211,13 +2215,16 @@ static int bulk_statement(struct store_sqlite *s, int ix, struct pcmt_err *err)
 	sb_add(&b, "INSERT INTO %s (", e->table);
 	for (int i = 0; i < e->nfields; i++)
 		sb_add(&b, "%s, ", e->fields[i].name);
-	sb_add(&b, "created_at, updated_at, id%s) VALUES (", col > 0 ? ", province_code" : "");
-	for (int i = 0; i < e->nfields + 3; i++)
-		sb_add(&b, "%s?%d", i ? ", " : "", i + 1);
-	if (col > 0)
-		sb_add(&b, ", coalesce((SELECT x.province_code FROM %s x WHERE x.id = ?%d), '')", src->from, col);
-	sb_add(&b, ")");
-	rc = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->st[ix][ST_BULK], err);
+	sb_add(&b, "created_at, updated_at, id%s) VALUES ", col > 0 ? ", province_code" : "");
+	for (int r = 0, base = 0; r < rows; r++, base += e->nfields + 3) {
+		sb_add(&b, "%s(", r ? ", " : "");
+		for (int i = 0; i < e->nfields + 3; i++)
+			sb_add(&b, "%s?%d", i ? ", " : "", base + i + 1);
+		if (col > 0)
+			sb_add(&b, ", coalesce((SELECT x.province_code FROM %s x WHERE x.id = ?%d), '')", src->from, base + col);
+		sb_add(&b, ")");
+	}
+	rc = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->st[ix][slot], err);
 	free(b.p);
 	return rc;
 }
@@ -2248,16 +2255,51 @@ static int bulk_seal(const struct entity_def *e, const struct bulk_val *v, int64
  * import's CPU time. The pragma is the connection's and lasts only for this call: every other
  * write keeps its checks. Changing it expires prepared statements, which SQLite prepares again on
  * their next step (once per batch here). */
+/* Binds row v (nf values) at parameters base + 1 ..., its id (0: SQLite chooses) after them. */
+static void bulk_bind(sqlite3_stmt *q, const struct entity_def *e, const struct bulk_val *v, json_t *sealed,
+		      int base, const char *now, int64_t id)
+{
+	int nf = e->nfields;
+
+	for (int f = 0; f < nf; f++) {
+		const char *sv = sealed ? json_string_value(json_object_get(sealed, e->fields[f].name)) : NULL;
+
+		if (sv)
+			sqlite3_bind_text(q, base + f + 1, sv, -1, SQLITE_TRANSIENT);
+		else if (v[f].is_null)
+			sqlite3_bind_null(q, base + f + 1);
+		else if (e->fields[f].type == FT_INT || e->fields[f].type == FT_MONEY || e->fields[f].type == FT_REF ||
+			 e->fields[f].type == FT_OU || e->fields[f].type == FT_BOOL)
+			sqlite3_bind_int64(q, base + f + 1, v[f].i);
+		else
+			sqlite3_bind_text(q, base + f + 1, v[f].s, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(q, base + nf + 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, base + nf + 2, now, -1, SQLITE_STATIC);
+	if (id)
+		sqlite3_bind_int64(q, base + nf + 3, id);
+	else
+		sqlite3_bind_null(q, base + nf + 3);
+}
+
+/* Bulk rows are valid by construction (a generated data set, or an import that ran ent_validate
+ * on every row), so the table's CHECK constraints are off while they go in: SQLite evaluates a
+ * CHECK (x IN ('a', 'b', ...)) by building an ephemeral table on every row, which was half of an
+ * import's CPU time. The pragma is the connection's and lasts only for this call: every other
+ * write keeps its checks. Changing it expires prepared statements, which SQLite prepares again on
+ * their next step (once per batch here). Rows other than persons go in BULK_ROWS to a statement;
+ * persons one by one (each is sealed under its id, and has its search tokens written). */
 static int sq_bulk_insert(struct store *st, const struct entity_def *e, const struct bulk_val *vals, size_t n,
 			  int64_t *first_id, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
 	int ix = ent_index(e), nf = e->nfields, src, ntok = 0, rc = -1, unchecked = 0;
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = NULL, *many = NULL;
 	char now[21];
 	int64_t pid = 0, tok[VAULT_MAX_TOKENS];
 	const struct vault *vt = NULL;
 	const struct vault_key *key = NULL;
+	size_t r = 0;
 
 	*first_id = 0;
 	if (ix < 0 || ready(s, err))
@@ -2267,7 +2309,7 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 	if (exec(s, "PRAGMA ignore_check_constraints = ON", err))
 		return -1;
 	unchecked = 1;
-	if (!s->st[ix][ST_BULK] && bulk_statement(s, ix, err))
+	if (!s->st[ix][ST_BULK] && bulk_statement(s, ix, ST_BULK, 1, err))
 		goto out;
 	q = s->st[ix][ST_BULK];
 	date_now_iso(now);
@@ -2277,33 +2319,33 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 			sq_fail(s, sqlite3_errcode(s->db), err, "choosing an id");
 		goto out;
 	}
-	for (size_t r = 0; r < n; r++) {
+	if (!pid && n >= BULK_ROWS) {
+		if (!s->st[ix][ST_BULK_MANY] && bulk_statement(s, ix, ST_BULK_MANY, BULK_ROWS, err))
+			goto out;
+		many = s->st[ix][ST_BULK_MANY];
+		for (; r + BULK_ROWS <= n; r += BULK_ROWS) {
+			sqlite3_reset(many);
+			for (int k = 0; k < BULK_ROWS; k++)
+				bulk_bind(many, e, vals + (r + (size_t)k) * (size_t)nf, NULL, k * (nf + 3), now, 0);
+			src = sqlite3_step(many);
+			if (src != SQLITE_DONE) {
+				sq_fail(s, src, err, "bulk inserting");
+				goto out;
+			}
+			/* ids without AUTOINCREMENT go on from the largest, one by one: the chunk's first */
+			if (r == 0)
+				*first_id = sqlite3_last_insert_rowid(s->db) - (BULK_ROWS - 1);
+		}
+	}
+	for (; r < n; r++) {
 		const struct bulk_val *v = vals + r * (size_t)nf;
 		json_t *sealed = NULL;
 
 		sqlite3_reset(q);
 		if (pid && bulk_seal(e, v, pid + (int64_t)r, key, &sealed, tok, &ntok, err))
 			goto out;
-		for (int f = 0; f < nf; f++) {
-			const char *sv = sealed ? json_string_value(json_object_get(sealed, e->fields[f].name)) : NULL;
-
-			if (sv)
-				sqlite3_bind_text(q, f + 1, sv, -1, SQLITE_TRANSIENT);
-			else if (v[f].is_null)
-				sqlite3_bind_null(q, f + 1);
-			else if (e->fields[f].type == FT_INT || e->fields[f].type == FT_MONEY || e->fields[f].type == FT_REF ||
-				 e->fields[f].type == FT_OU || e->fields[f].type == FT_BOOL)
-				sqlite3_bind_int64(q, f + 1, v[f].i);
-			else
-				sqlite3_bind_text(q, f + 1, v[f].s, -1, SQLITE_STATIC);
-		}
+		bulk_bind(q, e, v, sealed, 0, now, pid ? pid + (int64_t)r : 0);
 		json_decref(sealed);
-		sqlite3_bind_text(q, nf + 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, nf + 2, now, -1, SQLITE_STATIC);
-		if (pid)
-			sqlite3_bind_int64(q, nf + 3, pid + (int64_t)r);
-		else
-			sqlite3_bind_null(q, nf + 3);
 		src = sqlite3_step(q);
 		if (src != SQLITE_DONE) {
 			sq_fail(s, src, err, "bulk inserting");
@@ -2319,6 +2361,10 @@ out:
 	if (q) {
 		sqlite3_reset(q);
 		sqlite3_clear_bindings(q);
+	}
+	if (many) {
+		sqlite3_reset(many);
+		sqlite3_clear_bindings(many);
 	}
 	if (unchecked) {
 		struct pcmt_err e2;
