@@ -244,10 +244,7 @@ if [ "$pg" = 1 ]; then
 		psql -X -q -v ON_ERROR_STOP=1 "$(cat "$cluster/url")" -c 'CREATE DATABASE pcmt_bench'
 		url="postgresql://pcmt@/pcmt_bench?host=$cluster"
 		t0=$(date +%s.%N)
-		# without PCMT_KEY_FILE: with it, opening the empty destination records the key in its
-		# vault_state and the copy then refuses a destination that is not empty (the source's
-		# file $w.key is found beside it all the same)
-		env -u PCMT_KEY_FILE "$pcmt" copy --from "sqlite:$w" --to "$url" >"$tmp/copy.out" ||
+		"$pcmt" copy --from "sqlite:$w" --to "$url" >"$tmp/copy.out" ||
 			{ cat "$tmp/copy.out" >&2; echo "api.sh: pcmt copy failed" >&2; exit 1; }
 		pgq -c 'VACUUM (ANALYZE)'
 		echo "loaded    in $(secs "$t0") s (pcmt copy + VACUUM ANALYZE)"
