@@ -127,7 +127,8 @@ sq "SELECT residence_ou FROM person ORDER BY random() LIMIT 500" | sort -u >"$tm
 sq "SELECT o.code FROM org_unit o WHERE o.id IN ($(paste -sd, "$tmp/communes")) AND o.valid_to IS NULL" >"$tmp/commune_codes"
 sq "SELECT p.code || char(9) || o.code FROM plan p, org_unit o WHERE o.kind = 'province'
     AND o.valid_to IS NULL ORDER BY random() LIMIT 200" >"$tmp/plans" 2>/dev/null || : >"$tmp/plans"
-ou_write=$(head -1 "$tmp/communes")
+# new persons live in a commune that exists today, as an officer would record them
+ou_write=$(sq "SELECT id FROM org_unit WHERE id IN ($(paste -sd, "$tmp/communes")) AND valid_to IS NULL LIMIT 1")
 
 # ---- plain SQL with the sqlite3 CLI: the same questions, one process, no HTTP -----------------
 # rate FILE N: runs the statements in FILE in one sqlite3 process, prints statements per second
