@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 	printf("backend %s, load %s (1, 5, 15 min, ...)\n", s->ops->name, load);
 
 	/* 1. the server's path: two request threads pushing, one writer appending batches */
-	if (!(q = auditq_start(url, &err))) {
+	if (!(q = auditq_start(url, NULL, &err))) {
 		fprintf(stderr, "pcmt-bench-auth: %s\n", err.message);
 		return 1;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/group.h"
 #include "store/store.h"
 
 struct auditq {
@@ -17,6 +18,7 @@ struct auditq {
 	pthread_cond_t room;  /* to producers and flushers: a batch was written */
 	pthread_t thread;
 	struct store *st;
+	struct store_group *group;  /* when not NULL, batches join the writes' shared transaction */
 	struct audit_entry *fill;  /* being filled by producers */
 	struct audit_entry *busy;  /* being written */
 	size_t nfill;
@@ -24,6 +26,18 @@ struct auditq {
 	int stop;
 	int urgent;  /* a flusher waits: write without gathering more */
 };
+
+struct batch {
+	struct audit_entry *e;
+	size_t n;
+};
+
+static int append_batch(struct store *st, void *cls, struct pcmt_err *err)
+{
+	struct batch *b = cls;
+
+	return st->ops->audit_append(st, b->e, b->n, err);
+}
 
 static void *writer(void *arg)
 {
@@ -61,8 +75,15 @@ static void *writer(void *arg)
 		pthread_mutex_unlock(&q->mu);
 		/* a busy database is retried; the entries are not dropped while it comes back */
 		for (;;) {
+			struct batch bt = {b, n};
+			int rc;
+
 			err_clear(&err);
-			if (q->st->ops->audit_append(q->st, b, n, &err) == 0)
+			/* on SQLite, through the writes' group: a connection of its own would queue for the
+			 * write lock in SQLite's sleeping busy handler while the group keeps taking it */
+			rc = q->group ? store_group_run(q->group, append_batch, &bt, &err)
+				      : q->st->ops->audit_append(q->st, b, n, &err);
+			if (rc == 0)
 				break;
 			if (++failures == 1 || failures % 100 == 0)
 				fprintf(stderr, "pcmt serve: cannot write %zu audit entries (attempt %d): %s\n", n, failures,
@@ -83,7 +104,7 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-struct auditq *auditq_start(const char *db_url, struct pcmt_err *err)
+struct auditq *auditq_start(const char *db_url, struct store_group *group, struct pcmt_err *err)
 {
 	struct auditq *q = calloc(1, sizeof(*q));
 
@@ -91,7 +112,8 @@ struct auditq *auditq_start(const char *db_url, struct pcmt_err *err)
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto fail;
 	}
-	if (!(q->st = store_open(db_url, err)))
+	q->group = group;
+	if (!group && !(q->st = store_open(db_url, err)))
 		goto fail;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->more, NULL);

@@ -15,8 +15,11 @@ enum { AUDITQ_MAX = 16384, AUDITQ_FLUSH_MS = 100 };
 
 struct auditq;
 
-/* Opens its own store handle on db_url and starts the writer thread. */
-struct auditq *auditq_start(const char *db_url, struct pcmt_err *err);
+struct store_group;
+
+/* Starts the writer thread. Batches are appended through group (store/group.h) when it is not
+ * NULL, else on a store handle of its own opened on db_url. */
+struct auditq *auditq_start(const char *db_url, struct store_group *group, struct pcmt_err *err);
 /* Queues a copy of e (id and hashes are filled by the writer). */
 void auditq_push(struct auditq *q, const struct audit_entry *e);
 /* Waits until every entry queued so far is committed (tests, pcmt audit through a live server). */

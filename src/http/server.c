@@ -23,6 +23,7 @@
 #include "auth/auditq.h"
 #include "auth/throttle.h"
 #include "http/http.h"
+#include "store/group.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/date.h"
@@ -53,6 +54,7 @@ struct http_server {
 	int schema_from, schema_to;
 	struct throttle *throttle;  /* failed logins */
 	struct auditq *audit;       /* the batching audit writer */
+	struct store_group *group;  /* group commit of the CRUD writes (SQLite); NULL: one transaction each */
 	int tls;                    /* serving HTTPS: cookies get Secure */
 	int trust_proxy;            /* the client address is X-Forwarded-For's last entry */
 	char *tls_mem[2];           /* certificate and key, kept while the daemon runs */
@@ -582,6 +584,19 @@ static const char *read_action(const struct http_req *r)
 	return "update";
 }
 
+/* The dispatcher's audit entry of r: what was done to which record, and how it ended. */
+static void request_entry(struct http_req *r, struct audit_entry *e)
+{
+	char *detail = arena_alloc(r->arena, AUDIT_DETAIL_MAX);
+	int64_t rec = r->audit_record ? r->audit_record : r->id;
+
+	if (!rec && r->status == 201)
+		rec = json_integer_value(json_object_get(r->resp, "id"));
+	if (detail)
+		audit_detail(r, detail, AUDIT_DETAIL_MAX);
+	audit_fill(r, e, read_action(r), r->ent ? r->ent->name : r->path, rec, detail, outcome_of(r->status));
+}
+
 /* application/json, with or without parameters such as charset. */
 static int is_json_type(const char *ct)
 {
@@ -625,6 +640,37 @@ static int crud_write(const struct http_req *r)
 	return r->ent && strcmp(r->method, "GET");
 }
 
+/* A CRUD write in the group's shared transaction: the handler and the write's audit entry, both in
+ * the write's own savepoint, so that the entry commits with the write or not at all. */
+struct group_call {
+	struct http_req *r;
+	http_handler fn;
+	int roles;
+};
+
+static int crud_in_group(struct store *st, void *cls, struct pcmt_err *err)
+{
+	struct group_call *x = cls;
+	struct http_req *r = x->r;
+	struct store *own = r->st;
+	struct audit_entry e;
+	int rc = -1;
+
+	r->st = st;
+	x->fn(r);
+	if (r->status >= 400) /* the handler's answer says why; its entry goes to the queue */
+		goto out;
+	if (r->user && audited(r, x->roles)) {
+		request_entry(r, &e);
+		if (st->ops->audit_append(st, &e, 1, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	r->st = own;
+	return rc;
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, struct MHD_Connection *c,
 				const char *url, const char *method)
 {
@@ -633,7 +679,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 	struct scope scope;
 	struct pcmt_err err;
 	http_handler fn;
-	int needs_body = 0, roles = 0, authed, in_tx = 0;
+	int needs_body = 0, roles = 0, authed, in_tx = 0, grouped = 0;
 	enum MHD_Result ret;
 
 	if (strncmp(url, "/api/", 5) && strcmp(url, "/api"))
@@ -694,6 +740,15 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 	} else if (needs_body && read_body(&r, rs)) {
 		goto put;
 	}
+	if (crud_write(&r) && srv->group) {
+		struct group_call x = {&r, fn, roles};
+
+		/* failed at commit or at its audit entry: nothing of it was kept */
+		if (store_group_run(srv->group, crud_in_group, &x, &err) && r.status < 400)
+			http_fail(&r, &err);
+		grouped = 1;
+		goto put;
+	}
 	if (crud_write(&r)) {
 		if (r.st->ops->begin(r.st, &err)) {
 			http_fail(&r, &err);
@@ -703,23 +758,18 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 	}
 	fn(&r);
 put:
-	if (r.user && audited(&r, roles)) {
-		char *detail = arena_alloc(r.arena, AUDIT_DETAIL_MAX);
-		int64_t rec = r.audit_record ? r.audit_record : r.id;
+	/* a grouped write that was kept has its entry committed with it */
+	if (r.user && audited(&r, roles) && !(grouped && r.status < 400)) {
 		struct audit_entry e;
 
-		if (!rec && r.status == 201)
-			rec = json_integer_value(json_object_get(r.resp, "id"));
-		if (detail)
-			audit_detail(&r, detail, AUDIT_DETAIL_MAX);
-		audit_fill(&r, &e, read_action(&r), r.ent ? r.ent->name : r.path, rec, detail, outcome_of(r.status));
+		request_entry(&r, &e);
 		if (in_tx && r.status < 400) {
 			err_clear(&err);
 			if (r.st->ops->audit_append(r.st, &e, 1, &err) || r.st->ops->commit(r.st, &err)) {
 				r.st->ops->rollback(r.st);
 				in_tx = 0;
 				http_fail(&r, &err);
-				audit_fill(&r, &e, read_action(&r), r.ent ? r.ent->name : r.path, rec, detail, "failed");
+				snprintf(e.outcome, sizeof(e.outcome), "failed");
 				auditq_push(srv->audit, &e);
 			}
 			in_tx = 0;
@@ -1084,7 +1134,9 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto fail_pool;
 	}
-	if (!(srv->audit = auditq_start(o->db_url, err)))
+	if (!(srv->group = store_group_open(o->db_url, err)) && err->code != ERR_OK)
+		goto fail_pool;
+	if (!(srv->audit = auditq_start(o->db_url, srv->group, err)))
 		goto fail_pool;
 	srv->trust_proxy = o->trust_proxy;
 	srv->max_conns = o->max_conns > 0 ? o->max_conns : CONN_LIMIT;
@@ -1132,6 +1184,7 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	return 0;
 fail_pool:
 	auditq_stop(srv->audit);
+	store_group_close(srv->group);
 	throttle_free(srv->throttle);
 	tls_free(srv);
 	live_close(srv->live);
@@ -1158,6 +1211,15 @@ void http_server_stop(struct http_server *srv)
 		return;
 	MHD_stop_daemon(srv->d);
 	auditq_stop(srv->audit);
+	if (srv->group) {
+		uint64_t commits, writes;
+
+		store_group_stats(srv->group, &commits, &writes);
+		if (commits)
+			fprintf(stderr, "pcmt serve: group commit: %llu writes in %llu transactions (%.1f a transaction)\n",
+				(unsigned long long)writes, (unsigned long long)commits, (double)writes / (double)commits);
+	}
+	store_group_close(srv->group);
 	throttle_free(srv->throttle);
 	tls_free(srv);
 	live_close(srv->live);

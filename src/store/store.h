@@ -74,6 +74,8 @@ struct bulk_val {
 	const char *s;  /* FT_TEXT, FT_DATE, FT_ENUM, FT_JSON (JSON text) */
 };
 
+enum store_sp { SP_MARK, SP_KEEP, SP_UNDO };
+
 /* Each slot's contract is above it. */
 struct store_ops {
 	const char *name;
@@ -85,6 +87,12 @@ struct store_ops {
 	int (*begin)(struct store *s, struct pcmt_err *err);
 	int (*commit)(struct store *s, struct pcmt_err *err);
 	int (*rollback)(struct store *s);
+	/* Savepoints inside begin/commit, so that one of several writes sharing a transaction (group
+	 * commit, store/group.h) is undone alone. SP_MARK opens one; SP_KEEP releases the innermost,
+	 * keeping its work; SP_UNDO rolls back to it and releases it, and returns -1 when the whole
+	 * transaction did not survive (the database rolled it back itself: no work of it remains).
+	 * NULL in a backend that does not use group commit. */
+	int (*savepoint)(struct store *s, enum store_sp op, struct pcmt_err *err);
 	/* Inserts a validated record. FT_OU values given as codes are resolved to ids (unknown code or
 	 * wrong kind: ERR_INVALID naming the field); FT_REF ids must exist and be in scope
 	 * (ERR_INVALID). A duplicate F_UNIQUE value: ERR_CONFLICT with existing_id.

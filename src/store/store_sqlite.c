@@ -199,6 +199,26 @@ static int sq_rollback(struct store *st)
 	return sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+static int sq_savepoint(struct store *st, enum store_sp op, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (!s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "no transaction open");
+	if (op == SP_MARK)
+		return exec(s, "SAVEPOINT w", err);
+	if (op == SP_KEEP)
+		return exec(s, "RELEASE w", err);
+	/* some errors (I/O, a full disk, out of memory) roll the whole transaction back: then there is
+	 * no savepoint left to return to, and the caller must not commit the others as if kept */
+	if (sqlite3_get_autocommit(s->db) || exec(s, "ROLLBACK TO w; RELEASE w", err)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_tx = 0;
+		return err_set(err, ERR_UNAVAILABLE, NULL, "the database rolled back the transaction; try again");
+	}
+	return 0;
+}
+
 /* A single write outside an explicit transaction runs in its own. */
 static int auto_begin(struct store_sqlite *s, int *mine, struct pcmt_err *err)
 {
@@ -3295,6 +3315,7 @@ static const struct store_ops sqlite_ops = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
 	.insert = sq_insert,
 	.update = sq_update,
 	.get = sq_get,

@@ -1,0 +1,147 @@
+/* group.c: group commit (group.h). One mutex guards the shared handle and the open transaction;
+ * a caller runs its write under it, then either commits (nobody queued behind it) or leaves the
+ * transaction open for the next caller and sleeps until whoever commits tells it how that went. */
+#include "store/group.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A kept write waiting for its transaction to end; lives on its caller's stack. */
+struct member {
+	struct member *next;
+	int done;              /* the transaction ended */
+	int rc;                /* 0 committed, -1 lost */
+	struct pcmt_err err;   /* why it was lost */
+};
+
+struct store_group {
+	pthread_mutex_t mu;     /* the handle and every field below */
+	pthread_cond_t ended;   /* a transaction ended: members look at their done */
+	struct store *st;
+	atomic_int wanting;     /* callers waiting for mu: while there are any, the commit is theirs */
+	int open;               /* a transaction is open on st */
+	int n;                  /* writes kept in it */
+	struct member *members; /* their callers */
+	uint64_t commits, writes;
+};
+
+struct store_group *store_group_open(const char *url, struct pcmt_err *err)
+{
+	struct store_group *g;
+	struct store *st;
+
+	err_clear(err);
+	if (!(st = store_open(url, err)))
+		return NULL;
+	if (!st->ops->savepoint) {
+		store_close(st);
+		return NULL;
+	}
+	if (!(g = calloc(1, sizeof(*g)))) {
+		store_close(st);
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->ended, NULL);
+	g->st = st;
+	return g;
+}
+
+/* Ends the open transaction (mu held) and tells each member how: lost (the database already rolled
+ * it back, why says how), else committed when it holds kept writes (or lost if the commit fails). */
+static void end_tx(struct store_group *g, const struct pcmt_err *lost)
+{
+	struct pcmt_err err;
+	int rc = 0;
+
+	err_clear(&err);
+	if (lost) {
+		err = *lost;
+		rc = -1;
+		g->st->ops->rollback(g->st);
+	} else if (g->n == 0) {
+		g->st->ops->rollback(g->st);
+	} else if (g->st->ops->commit(g->st, &err)) {
+		rc = -1;
+	} else {
+		g->commits++;
+		g->writes += (uint64_t)g->n;
+	}
+	for (struct member *m = g->members; m; m = m->next) {
+		m->rc = rc;
+		if (rc)
+			m->err = err;
+		m->done = 1;
+	}
+	g->members = NULL;
+	g->n = 0;
+	g->open = 0;
+	pthread_cond_broadcast(&g->ended);
+}
+
+int store_group_run(struct store_group *g, int (*fn)(struct store *st, void *cls, struct pcmt_err *err), void *cls,
+		    struct pcmt_err *err)
+{
+	struct member me;
+	struct pcmt_err undo;
+	int rc = -1;
+
+	memset(&me, 0, sizeof(me));
+	atomic_fetch_add(&g->wanting, 1);
+	pthread_mutex_lock(&g->mu);
+	atomic_fetch_sub(&g->wanting, 1);
+	if (!g->open) {
+		if (g->st->ops->begin(g->st, err))
+			goto out;
+		g->open = 1;
+	}
+	if (g->st->ops->savepoint(g->st, SP_MARK, err)) {
+		end_tx(g, NULL); /* the writes already in stay kept; this one is not run */
+		goto out;
+	}
+	if (fn(g->st, cls, err) == 0 && g->st->ops->savepoint(g->st, SP_KEEP, err) == 0) {
+		me.next = g->members;
+		g->members = &me;
+		g->n++;
+		rc = 0;
+	} else {
+		err_clear(&undo);
+		if (g->st->ops->savepoint(g->st, SP_UNDO, &undo))
+			end_tx(g, &undo); /* the others went with it: they are told, none is answered as kept */
+	}
+	/* the last of a queue commits; a queue that never ends is cut at STORE_GROUP_MAX */
+	if (g->open && (atomic_load(&g->wanting) == 0 || g->n >= STORE_GROUP_MAX))
+		end_tx(g, NULL);
+	if (rc == 0) {
+		while (!me.done)
+			pthread_cond_wait(&g->ended, &g->mu);
+		if ((rc = me.rc))
+			*err = me.err;
+	}
+out:
+	pthread_mutex_unlock(&g->mu);
+	return rc;
+}
+
+void store_group_stats(struct store_group *g, uint64_t *commits, uint64_t *writes)
+{
+	pthread_mutex_lock(&g->mu);
+	*commits = g->commits;
+	*writes = g->writes;
+	pthread_mutex_unlock(&g->mu);
+}
+
+void store_group_close(struct store_group *g)
+{
+	if (!g)
+		return;
+	if (g->open)
+		g->st->ops->rollback(g->st);
+	store_close(g->st);
+	pthread_cond_destroy(&g->ended);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
