@@ -1,12 +1,20 @@
 /* group.c: group commit (group.h). One mutex guards the shared handle and the open transaction;
  * a caller runs its write under it, then either commits (nobody queued behind it) or leaves the
- * transaction open for the next caller and sleeps until whoever commits tells it how that went. */
+ * transaction open for the next caller and sleeps until whoever commits tells it how that went.
+ * Where the backend has log upkeep (SQLite's checkpoints: a copy into the database and two
+ * fsyncs), a thread of the group does it on a handle of its own, so that no commit made under the
+ * mutex waits for it. */
 #include "store/group.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+enum { CHECKPOINT_GAP_MS = 100 }; /* between two checkpoints: pages written again meanwhile are copied once */
 
 /* A kept write waiting for its transaction to end; lives on its caller's stack. */
 struct member {
@@ -25,7 +33,68 @@ struct store_group {
 	int n;                  /* writes kept in it */
 	struct member *members; /* their callers */
 	uint64_t commits, writes;
+	/* log upkeep (NULL cp: none) */
+	struct store *cp;       /* the checkpointer's handle */
+	pthread_t cp_thread;
+	pthread_mutex_t cp_mu;  /* the two fields below */
+	pthread_cond_t cp_cv;   /* to the checkpointer: a commit, or stop */
+	uint64_t cp_commits;    /* commits made (the checkpointer copies after them) */
+	int cp_stop;
 };
+
+static void *checkpointer(void *arg)
+{
+	struct store_group *g = arg;
+	struct pcmt_err err;
+	uint64_t seen = 0;
+	int failures = 0;
+
+	pthread_mutex_lock(&g->cp_mu);
+	while (!g->cp_stop) {
+		struct timespec until;
+
+		if (g->cp_commits == seen) {
+			pthread_cond_wait(&g->cp_cv, &g->cp_mu);
+			continue;
+		}
+		seen = g->cp_commits;
+		pthread_mutex_unlock(&g->cp_mu);
+		err_clear(&err);
+		if (g->cp->ops->checkpoint(g->cp, CP_RUN, &err) && (++failures == 1 || failures % 100 == 0))
+			fprintf(stderr, "pcmt serve: cannot copy the log into the database (%d times): %s\n", failures,
+				err.message);
+		pthread_mutex_lock(&g->cp_mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_GAP_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!g->cp_stop && pthread_cond_timedwait(&g->cp_cv, &g->cp_mu, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&g->cp_mu);
+	return NULL;
+}
+
+/* Starts the checkpointer when the backend has log upkeep; 0 when it has none. */
+static int upkeep_start(struct store_group *g, const char *url, struct pcmt_err *err)
+{
+	if (!g->st->ops->checkpoint)
+		return 0;
+	if (g->st->ops->checkpoint(g->st, CP_DEFER, err) || !(g->cp = store_open(url, err)))
+		return -1;
+	pthread_mutex_init(&g->cp_mu, NULL);
+	pthread_cond_init(&g->cp_cv, NULL);
+	if (pthread_create(&g->cp_thread, NULL, checkpointer, g)) {
+		pthread_cond_destroy(&g->cp_cv);
+		pthread_mutex_destroy(&g->cp_mu);
+		store_close(g->cp);
+		g->cp = NULL;
+		return err_set(err, ERR_INTERNAL, NULL, "cannot start the checkpointer");
+	}
+	return 0;
+}
 
 struct store_group *store_group_open(const char *url, struct pcmt_err *err)
 {
@@ -47,6 +116,10 @@ struct store_group *store_group_open(const char *url, struct pcmt_err *err)
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->ended, NULL);
 	g->st = st;
+	if (upkeep_start(g, url, err)) {
+		store_group_close(g);
+		return NULL;
+	}
 	return g;
 }
 
@@ -69,6 +142,12 @@ static void end_tx(struct store_group *g, const struct pcmt_err *lost)
 	} else {
 		g->commits++;
 		g->writes += (uint64_t)g->n;
+		if (g->cp) {
+			pthread_mutex_lock(&g->cp_mu);
+			g->cp_commits++;
+			pthread_cond_signal(&g->cp_cv);
+			pthread_mutex_unlock(&g->cp_mu);
+		}
 	}
 	for (struct member *m = g->members; m; m = m->next) {
 		m->rc = rc;
@@ -138,6 +217,16 @@ void store_group_close(struct store_group *g)
 {
 	if (!g)
 		return;
+	if (g->cp) {
+		pthread_mutex_lock(&g->cp_mu);
+		g->cp_stop = 1;
+		pthread_cond_signal(&g->cp_cv);
+		pthread_mutex_unlock(&g->cp_mu);
+		pthread_join(g->cp_thread, NULL);
+		pthread_cond_destroy(&g->cp_cv);
+		pthread_mutex_destroy(&g->cp_mu);
+		store_close(g->cp);
+	}
 	if (g->open)
 		g->st->ops->rollback(g->st);
 	store_close(g->st);

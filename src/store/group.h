@@ -5,7 +5,9 @@
  * queue behind it, so a group is as large as the writes that arrive during it, with no timer. A
  * backend without savepoints (PostgreSQL, whose writers commit in parallel) gets no group:
  * store_group_open returns NULL with err clear, and callers keep one transaction per write.
- * Ownership: the group owns its handle; fn borrows it for the duration of its call. */
+ * Where the backend has log upkeep (store_ops.checkpoint), the group's commits skip it and a thread
+ * of the group does it on a second handle.
+ * Ownership: the group owns its handles; fn borrows the writer's for the duration of its call. */
 #ifndef PCMT_STORE_GROUP_H
 #define PCMT_STORE_GROUP_H
 

@@ -75,6 +75,7 @@ struct bulk_val {
 };
 
 enum store_sp { SP_MARK, SP_KEEP, SP_UNDO };
+enum store_cp { CP_DEFER, CP_RUN };
 
 /* Each slot's contract is above it. */
 struct store_ops {
@@ -93,6 +94,11 @@ struct store_ops {
 	 * transaction did not survive (the database rolled it back itself: no work of it remains).
 	 * NULL in a backend that does not use group commit. */
 	int (*savepoint)(struct store *s, enum store_sp op, struct pcmt_err *err);
+	/* The write-ahead log's upkeep, for a handle whose commits must not pay for it (group commit).
+	 * CP_DEFER: this handle's commits no longer copy the log into the database. CP_RUN: copy what
+	 * is committed now, without waiting for or blocking readers and writers (SQLite: a PASSIVE
+	 * checkpoint); meant for a handle of its own in a thread of its own. NULL: no such upkeep. */
+	int (*checkpoint)(struct store *s, enum store_cp op, struct pcmt_err *err);
 	/* Inserts a validated record. FT_OU values given as codes are resolved to ids (unknown code or
 	 * wrong kind: ERR_INVALID naming the field); FT_REF ids must exist and be in scope
 	 * (ERR_INVALID). A duplicate F_UNIQUE value: ERR_CONFLICT with existing_id.

@@ -219,6 +219,23 @@ static int sq_savepoint(struct store *st, enum store_sp op, struct pcmt_err *err
 	return 0;
 }
 
+/* With CP_DEFER a commit appends to the log and returns: no copy into the database, no fsync (those
+ * are synchronous=NORMAL's only ones in WAL mode) while the write lock is held. */
+static int sq_checkpoint(struct store *st, enum store_cp op, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int rc;
+
+	if (op == CP_DEFER) {
+		sqlite3_wal_autocheckpoint(s->db, 0);
+		return 0;
+	}
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return sq_fail(s, rc, err, "copying the log into the database");
+	return 0;
+}
+
 /* A single write outside an explicit transaction runs in its own. */
 static int auto_begin(struct store_sqlite *s, int *mine, struct pcmt_err *err)
 {
@@ -3316,6 +3333,7 @@ static const struct store_ops sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.savepoint = sq_savepoint,
+	.checkpoint = sq_checkpoint,
 	.insert = sq_insert,
 	.update = sq_update,
 	.get = sq_get,
