@@ -855,18 +855,35 @@ static void append(struct req_state *rs, const char *data, size_t n)
 	rs->len += n;
 }
 
+/* The socket context of a connection accepted over max_conns. */
+static char conn_over_limit;
+
 /* Counts open connections. libmicrohttpd's own limit (MHD_OPTION_CONNECTION_LIMIT) drops a
  * connection over it without a word, which a client sees as a reset; so that limit is set a band
- * above max_conns and the connections in that band get a 503 they can act on (on_request). */
+ * above max_conns and the connections in that band get a 503 they can act on (on_request).
+ * Whether a connection is over is decided once, when it is accepted: a keep-alive connection
+ * within the limit is never refused later because others arrived (or closed connections were not
+ * yet counted out) meanwhile. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_server *srv = cls;
 
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add(&srv->conns, 1);
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+	(void)c;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		if (atomic_fetch_add(&srv->conns, 1) + 1 > srv->max_conns)
+			*socket_context = &conn_over_limit;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&srv->conns, 1);
+	}
+}
+
+/* Whether this connection was accepted over max_conns (on_connection). */
+static int conn_is_over_limit(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci && ci->socket_context == &conn_over_limit;
 }
 
 /* 503 with Retry-After, and the connection closed after it: a client over the limit is told to
@@ -908,7 +925,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		memset(rs, 0, sizeof(*rs));
 		rs->arena = a;
 		*req_cls = rs;
-		if (atomic_load(&srv->conns) > srv->max_conns) {
+		if (conn_is_over_limit(c)) {
 			rs->answered = 1; /* any body is drained, not read */
 			return queue_busy(c);
 		}
