@@ -3,6 +3,7 @@
  * per write. SQL is generated from the entity descriptors, so a field declared in entity.c needs
  * only its column in a migration. Scope (an org-unit subtree) is applied here, in scope_sql() and
  * the cached statements' "?2 IS NULL OR ..." clause, and nowhere else. */
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -3406,8 +3407,18 @@ static const struct store_ops sqlite_ops = {
 	.close = sq_close,
 };
 
+/* SQLite keeps memory statistics (sqlite3_status) under one process-wide mutex taken by every
+ * allocation of every connection; pcmt never reads them, and the server's threads, each on its
+ * own connection, would otherwise queue on that mutex, behind a holder the scheduler preempted
+ * when the machine is loaded. Only effective before the library initialises (the first open). */
+static void sq_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store_sqlite *s = calloc(1, sizeof(*s));
 	int rc;
 
@@ -3415,6 +3426,7 @@ struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
 	}
+	pthread_once(&once, sq_configure);
 	s->base.ops = &sqlite_ops;
 	snprintf(s->base.url, sizeof(s->base.url), "sqlite:%s", path);
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
