@@ -5,12 +5,17 @@
 # fresh database holding only the clinic (the baseline of the ratios), then starts `pcmt serve` on the
 # copy and times what a counter waits for over HTTP with curl: GET /api/v1/mat/queue and POST
 # /api/v1/doses, as a health worker of the clinic's district. Figures are printed, never asserted.
+# In process it runs unscoped and scoped to the district (the health worker's scope) and prints CPU
+# time beside wall time (the machine is shared: CPU is what the work cost). With --base-pcmt (another
+# build, e.g. main's before a change) the scoped runs and the HTTP queue are timed with it too, in the
+# same run, interleaved, for a before/after on the same copy and load.
 # A heavy job: run it under `flock /work/wt/heavy.lock` on a shared machine.
 #
-# usage: bench/ost.sh [--pcmt BIN] [--bench BIN] [--src DB] [--dir DIR] [--district CODE]
-#                     [--rounds N] [--doses N]
+# usage: bench/ost.sh [--pcmt BIN] [--bench BIN] [--base-pcmt BIN] [--src DB] [--dir DIR]
+#                     [--district CODE] [--rounds N] [--doses N]
 #   --pcmt      pcmt (default: build-bench/pcmt, else build/pcmt)
 #   --bench     pcmt-bench-ost (default: beside --pcmt, in bench/)
+#   --base-pcmt the build to compare with (its pcmt-bench-ost beside it, in bench/)
 #   --src       the national SQLite database to copy (default /tmp/natind.db)
 #   --dir       where the copy lives and is reused (default $PCMT_BENCH_DIR or bench/data)
 #   --district  the clinic's district (default 417)
@@ -22,6 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 pcmt=""
 bench=""
+base=""
 src=/tmp/natind.db
 dir=${PCMT_BENCH_DIR:-$here/data}
 district=417
@@ -31,6 +37,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--pcmt) pcmt=$2; shift 2 ;;
 	--bench) bench=$2; shift 2 ;;
+	--base-pcmt) base=$2; shift 2 ;;
 	--src) src=$2; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
 	--district) district=$2; shift 2 ;;
@@ -69,25 +76,69 @@ if [ ! -s "$db" ]; then
 	cp "$src" "$db"
 	echo "copied in $(echo "$(date +%s.%N) - $t0" | bc) s"
 fi
+# identities are sealed: the copy's key file goes with it, and the fresh baseline databases use it too
+if [ -s "$src.key" ] && [ ! -s "$db.key" ]; then
+	cp "$src.key" "$db.key"
+	chmod 600 "$db.key"
+fi
+export PCMT_KEY_FILE="$db.key"
 echo "persons in the copy: $(sqlite3 "$db" 'SELECT count(*) FROM person' 2>/dev/null || echo '?')"
 
-echo "--- in process (engine/ost.c, no HTTP) ---"
+echo "--- in process (engine/ost.c, no HTTP), load $(cut -d' ' -f1-3 /proc/loadavg) ---"
 "$bench" --db "$db" --district "$district" --rounds "$rounds" --doses "$doses" --fresh-dir "$tmp" | tee "$tmp/bench.out"
+for round in 1 2; do
+	if [ -n "$base" ]; then
+		echo "scoped to the district, base build ($base), load $(cut -d' ' -f1-3 /proc/loadavg):"
+		"$(dirname "$base")/bench/pcmt-bench-ost" --db "$db" --district "$district" --rounds "$rounds" --doses 0 \
+			--scoped --fresh-dir "$tmp" | grep -E 'queue of|ratio'
+	fi
+	echo "scoped to the district, this build, load $(cut -d' ' -f1-3 /proc/loadavg):"
+	"$bench" --db "$db" --district "$district" --rounds "$rounds" --doses 0 --scoped --fresh-dir "$tmp" |
+		grep -E 'queue of|ratio'
+done
 fac=$(sqlite3 "$db" "SELECT id FROM facility WHERE kind = 'ost_point' AND name = 'Cơ sở điều trị Methadone (benchmark)' ORDER BY id DESC LIMIT 1")
 
 echo "--- over HTTP (pcmt serve, curl on loopback, a health worker of district $district) ---"
 "$pcmt" user add bench_health_$$ --role health --orgunit "$district" --api-only --db "$db" >/dev/null
 token=$("$pcmt" user token bench_health_$$ --db "$db" | tail -1 | awk '{print $NF}')
-"$pcmt" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
-srv=$!
-for _ in $(seq 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-[ -s "$tmp/port" ] || { echo "ost.sh: serve did not start: $(cat "$tmp/serve.log")" >&2; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
 auth="Authorization: Bearer $token"
+serve() { # serve BIN: pcmt serve on the copy, $url its API
+	rm -f "$tmp/port"
+	"$1" serve --db "$db" --port 0 --port-file "$tmp/port" 2>"$tmp/serve.log" &
+	srv=$!
+	for _ in $(seq 3000); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+	[ -s "$tmp/port" ] || { echo "ost.sh: serve did not start: $(cat "$tmp/serve.log")" >&2; exit 1; }
+	url="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
+}
+unserve() {
+	kill "$srv" 2>/dev/null || true
+	wait "$srv" 2>/dev/null || true
+	srv=""
+}
+queue_times() { # queue_times OUT: the queue's time over HTTP, $rounds times
+	for i in $(seq "$rounds"); do
+		curl -s -o /dev/null -w '%{time_total}\n' -H "$auth" "$url/mat/queue?facility=$fac"
+	done >"$1"
+}
+median() { sort -n "$1" | awk '{v[NR] = $1 * 1000} END {printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+if [ -n "$base" ]; then
+	for round in 1 2; do
+		serve "$base"
+		curl -sf -o /dev/null -H "$auth" "$url/mat/queue?facility=$fac"
+		queue_times "$tmp/tqb$round"
+		unserve
+		serve "$pcmt"
+		curl -sf -o /dev/null -H "$auth" "$url/mat/queue?facility=$fac"
+		queue_times "$tmp/tqn$round"
+		unserve
+		echo "GET /api/v1/mat/queue round $round: base build median $(median "$tmp/tqb$round") ms, this build median" \
+			"$(median "$tmp/tqn$round") ms (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	done
+fi
+serve "$pcmt"
+base="$url"
 curl -sf -H "$auth" "$base/mat/queue?facility=$fac" >"$tmp/queue.json"
-for i in $(seq "$rounds"); do
-	curl -s -o /dev/null -w '%{time_total}\n' -H "$auth" "$base/mat/queue?facility=$fac"
-done >"$tmp/tq"
+queue_times "$tmp/tq"
 curl -s -o /dev/null -w '%{time_total}\n' -H "$auth" "$base/health" >/dev/null
 for i in $(seq "$rounds"); do
 	curl -s -o /dev/null -w '%{time_total}\n' -H "$auth" "$base/health"

@@ -281,7 +281,7 @@ const struct entity_def ent_persons = {
 /* ---- person events -------------------------------------------------------------------------- */
 
 #define PERSON_REF {"person_id", FT_REF, F_REQUIRED | F_FILTER, 0, 0, "persons", 0, "Đối tượng", "Person"}
-#define EVENT_OU "(SELECT p.residence_ou FROM person p WHERE p.id = t.person_id)"
+#define EVENT_OU ENT_EVENT_OU
 
 static const struct field_def f_classifications[] = {
 	PERSON_REF,

@@ -69,6 +69,11 @@ enum {
 	E_ORGUNIT = 1 << 1   /* the org-unit table itself */
 };
 
+/* The ou_expr of person-level events: the residence of the person the row is about. The stores
+ * recognise it to scope a list by the set of persons in the subtree (one index range, computed once
+ * per statement) instead of looking up each row's person (docs/architecture.md, "Scope"). */
+#define ENT_EVENT_OU "(SELECT p.residence_ou FROM person p WHERE p.id = t.person_id)"
+
 struct entity_def {
 	const char *name;      /* URL segment and CLI name: "persons", "tests" */
 	const char *table;     /* SQL table */

@@ -85,7 +85,7 @@ static int dose_range(json_t *rec, struct pcmt_err *err)
  * the table through the (person, date) index to avoid a sort (4 s for a 500-patient queue). */
 
 #define PERSON_REF {"person_id", FT_REF, F_REQUIRED | F_FILTER, 0, 0, "persons", 0, "Bệnh nhân", "Patient"}
-#define EVENT_OU "(SELECT p.residence_ou FROM person p WHERE p.id = t.person_id)"
+#define EVENT_OU ENT_EVENT_OU
 #define FACILITY_OU "(SELECT f.ou_id FROM facility f WHERE f.id = t.facility_id)"
 
 static const struct field_def f_prescriptions[] = {

@@ -65,3 +65,15 @@ int store_destroy(const char *url, struct pcmt_err *err)
 	}
 	return 0;
 }
+
+int store_scope_by_set(const struct entity_def *e, const char *path, int one_person)
+{
+	int depth = 0;
+
+	if (!e->ou_expr || strcmp(e->ou_expr, ENT_EVENT_OU) || one_person)
+		return 0;
+	for (const char *c = path; *c; c++)
+		depth += *c == '/';
+	/* "/1/" is the nation: its set would be every person, so each row's own lookup is cheaper */
+	return depth > 2;
+}

@@ -277,6 +277,13 @@ struct store *store_pg_open(const char *url, struct pcmt_err *err);
  * (DROP DATABASE ... WITH (FORCE), through the server's "postgres" database). For tests and for
  * pcmt copy --replace. A database that does not exist is not an error. */
 int store_destroy(const char *url, struct pcmt_err *err);
+/* How a backend scopes a list of e to the subtree at path (the org unit's materialised path): 1 for
+ * "the row's person is one of the persons residing in the subtree" (a set built once per statement),
+ * 0 for "the row's org unit (ou_expr, each row's person looked up) is in the subtree". The same rows
+ * either way; the set is cheaper for a list of many rows under a district, province or commune, the
+ * lookup for one person's rows (one_person: the list filters person_id) and for the nation's scope,
+ * whose set would hold every person. Only for ENT_EVENT_OU entities; 0 for every other. */
+int store_scope_by_set(const struct entity_def *e, const char *path, int one_person);
 /* 1 if url names a PostgreSQL database. */
 int store_url_is_pg(const char *url);
 

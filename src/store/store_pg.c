@@ -679,7 +679,8 @@ static int prepare_entity(struct store_pg *s, int ix, struct pcmt_err *err)
 	if (b.oom || prepare1(s, ix, ST_GET, b.p, err))
 		goto out;
 	if ((e->flags & E_PERSONAL) && e->ou_expr) {
-		sb_add(&b, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= $2 AND o.path < $3)", e->ou_expr);
+		/* one row: its org unit's path looked up and compared (as store_sqlite.c) */
+		sb_add(&b, " AND EXISTS (SELECT 1 FROM org_unit o WHERE o.id = %s AND o.path >= $2 AND o.path < $3)", e->ou_expr);
 		if (b.oom || prepare1(s, ix, ST_GETS, b.p, err))
 			goto out;
 	}
@@ -1545,17 +1546,39 @@ done:
 
 /* ---- lists ---------------------------------------------------------------------------------- */
 
-/* Appends "AND <ou_expr> IN subtree(root)" with its two parameters. */
-static int subtree_sql(struct store_pg *s, const struct entity_def *e, int64_t root, struct sb *w, struct prm *p,
-		       struct pcmt_err *err)
+/* Appends "AND <ou_expr> IN subtree(root)" with its two parameters; for a list of person-level events
+ * as the set of persons residing in the subtree when store_scope_by_set() says so (a semi-join the
+ * planner can hash), as in store_sqlite.c. */
+static int subtree_sql(struct store_pg *s, const struct entity_def *e, int64_t root, int one_person, struct sb *w,
+		       struct prm *p, struct pcmt_err *err)
 {
+	char lo[PATH_MAX_LEN], hi[PATH_MAX_LEN];
+
 	if (!e->ou_expr)
 		return err_set(err, ERR_BAD_REQUEST, "orgunit", "%s cannot be filtered by org unit", e->name);
 	if (p->n + 2 > PMAX)
 		return err_set(err, ERR_BAD_REQUEST, NULL, "too many filters");
-	sb_add(w, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= $%d AND o.path < $%d)", e->ou_expr, p->n + 1,
-	       p->n + 2);
-	return scope_bounds(s, root, p, err);
+	if (ou_path(s, root, lo, err))
+		return -1;
+	if (store_scope_by_set(e, lo, one_person))
+		sb_add(w, " AND t.person_id IN (SELECT sp.id FROM person sp WHERE sp.residence_ou IN"
+			  " (SELECT o.id FROM org_unit o WHERE o.path >= $%d AND o.path < $%d))", p->n + 1, p->n + 2);
+	else
+		sb_add(w, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= $%d AND o.path < $%d)", e->ou_expr,
+		       p->n + 1, p->n + 2);
+	path_hi(lo, hi);
+	p_str(p, lo);
+	p_str(p, hi);
+	return 0;
+}
+
+/* 1 when q keeps the rows of one person (an equality filter on person_id). */
+static int one_person(const struct store_query *q)
+{
+	for (int i = 0; i < q->neq; i++)
+		if (!strcmp(q->eq[i].field, "person_id"))
+			return 1;
+	return 0;
 }
 
 static void like_token(struct prm *p, const char *tok, size_t n)
@@ -1631,9 +1654,9 @@ static int where_sql(struct store_pg *s, const struct entity_def *e, const struc
 	int32_t asof = qr->as_of == DATE_NONE ? date_today() : qr->as_of;
 
 	sb_add(w, " WHERE true");
-	if (qr->scope && qr->scope->ou_id && (e->flags & E_PERSONAL) && subtree_sql(s, e, qr->scope->ou_id, w, p, err))
+	if (qr->scope && qr->scope->ou_id && (e->flags & E_PERSONAL) && subtree_sql(s, e, qr->scope->ou_id, one_person(qr), w, p, err))
 		return -1;
-	if (qr->ou_subtree && subtree_sql(s, e, qr->ou_subtree, w, p, err))
+	if (qr->ou_subtree && subtree_sql(s, e, qr->ou_subtree, one_person(qr), w, p, err))
 		return -1;
 	if (qr->search && *qr->search && e == &ent_persons) {
 		if (person_search_sql(s, qr->search, w, p, err))
@@ -1828,7 +1851,7 @@ static int pg_person_similar(struct store *st, const struct scope *sc, const cha
 		sb_add(&w, " AND t.dob = $%d::date", p.n + 1);
 		p_str(&p, date_format(dob, d));
 	}
-	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &p, err))
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, 0, &w, &p, err))
 		goto out;
 	sb_add(&w, " ORDER BY t.id LIMIT 20");
 	if (w.oom) {
@@ -2396,7 +2419,7 @@ static int find_nid(struct store_pg *s, const struct scope *sc, const char *nid,
 	sb_add(&w, "SELECT t.id FROM person t WHERE true");
 	if (nid_index_sql(s, nid, &w, &p, err))
 		goto out;
-	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &p, err))
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, 0, &w, &p, err))
 		goto out;
 	sb_add(&w, " ORDER BY t.id LIMIT 2");
 	if (w.oom) {
@@ -2449,7 +2472,7 @@ static int find_sealed(struct store_pg *s, const struct scope *sc, json_t *rec, 
 			p_str(&p, hex);
 		}
 	}
-	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, &w, &p, err))
+	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, 0, &w, &p, err))
 		goto out;
 	sb_add(&w, " ORDER BY t.id LIMIT 100");
 	if (w.oom) {
