@@ -452,7 +452,7 @@ const struct entity_def *const ent_all[] = {
 	&ent_orgunits, &ent_facilities, &ent_persons, &ent_classifications, &ent_determinations,
 	&ent_records, &ent_tests, &ent_treatments, &ent_support, &ent_plans, &ent_targets, &ent_custom_indicators,
 	&ent_populations, &ent_hotspots, &ent_cases, &ent_plant_sites, &ent_communication,
-	&ent_ost_prescriptions, &ent_ost_doses, &ent_ost_stock, &ent_ost_reconciliations, NULL};
+	&ent_ost_prescriptions, &ent_ost_doses, &ent_ost_stock, &ent_ost_reconciliations, &ent_ost_guest_auths, NULL};
 
 /* ---- generic validation --------------------------------------------------------------------- */
 

@@ -126,6 +126,6 @@ extern const struct entity_def ent_plans, ent_targets, ent_custom_indicators; /*
 extern const struct entity_def ent_populations, ent_hotspots, ent_cases, ent_plant_sites,
 	ent_communication; /* domain/operations.c */
 extern const struct entity_def ent_ost_prescriptions, ent_ost_doses, ent_ost_stock,
-	ent_ost_reconciliations; /* domain/ost.c */
+	ent_ost_reconciliations, ent_ost_guest_auths; /* domain/ost.c */
 
 #endif

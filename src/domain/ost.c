@@ -145,6 +145,32 @@ const struct entity_def ent_ost_doses = {
 	"doses", "ost_dose", "Liều thuốc đã cấp", "Doses", E_PERSONAL, f_doses, N(f_doses), EVENT_OU,
 	"t.dose_date, t.id", check_dose, NULL};
 
+/* ---- guest-dosing authorisations -------------------------------------------------------------- */
+
+/* The home clinic lets another dispensing point dose its travelling patient on the days given. */
+static const struct field_def f_guest_auth[] = {
+	PERSON_REF,
+	{"home_facility_id", FT_REF, F_REQUIRED | F_FILTER, 0, 0, "facilities", 0, "Cơ sở điều trị chính",
+	 "Home clinic"},
+	{"guest_facility_id", FT_REF, F_REQUIRED | F_FILTER, 0, 0, "facilities", 0, "Cơ sở cấp phát tạm thời",
+	 "Guest clinic"},
+	{"valid_from", FT_DATE, F_REQUIRED | F_FUTURE_OK, 0, 0, 0, 0, "Từ ngày", "From"},
+	{"valid_to", FT_DATE, F_REQUIRED | F_FUTURE_OK, 0, 0, 0, 0, "Đến ngày", "To"},
+	{"issued_by", FT_TEXT, F_REQUIRED, 100, 0, 0, 0, "Người cấp phép", "Issued by"},
+	{"note", FT_TEXT, 0, 300, 0, 0, 0, "Ghi chú", "Note"}};
+
+static int check_guest_auth(const struct ent_ctx *ctx, json_t *rec, struct pcmt_err *err)
+{
+	(void)ctx;
+	if (jint(rec, "home_facility_id") && jint(rec, "home_facility_id") == jint(rec, "guest_facility_id"))
+		return err_set(err, ERR_INVALID, "guest_facility_id", "the guest clinic must be another clinic than the home clinic");
+	return order2(rec, "valid_from", "valid_to", err);
+}
+
+const struct entity_def ent_ost_guest_auths = {
+	"guest_authorisations", "ost_guest_auth", "Cho phép cấp thuốc tạm thời", "Guest-dosing authorisations",
+	E_PERSONAL, f_guest_auth, N(f_guest_auth), EVENT_OU, "t.valid_from, t.id", check_guest_auth, NULL};
+
 /* ---- stock movements ------------------------------------------------------------------------- */
 
 static const struct field_def f_stock[] = {

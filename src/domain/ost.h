@@ -17,7 +17,8 @@
 #include "util/err.h"
 
 extern const struct enum_def en_ost_medicine, en_ost_phase, en_ost_dose_kind, en_ost_stock_kind;
-extern const struct entity_def ent_ost_prescriptions, ent_ost_doses, ent_ost_stock, ent_ost_reconciliations;
+extern const struct entity_def ent_ost_prescriptions, ent_ost_doses, ent_ost_stock, ent_ost_reconciliations,
+	ent_ost_guest_auths;
 
 enum { OM_METHADONE, OM_BUPRENORPHINE };
 enum { OP_INDUCTION, OP_DOSE_FINDING, OP_MAINTENANCE, OP_TAPERING };

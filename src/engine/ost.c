@@ -56,9 +56,9 @@ static void q_rng(struct store_query *q, const char *field, int32_t lo, int32_t 
 	q->rng[q->nrng++].hi = hi;
 }
 
-/* Every row matching q, page after page, into *arr. */
-static int list_all(const struct ost_env *env, const struct entity_def *e, struct store_query *q, json_t **arr,
-		    struct pcmt_err *err)
+/* Every row matching q within scope sc, page after page, into *arr. */
+static int list_all_in(const struct ost_env *env, const struct scope *sc, const struct entity_def *e,
+		       struct store_query *q, json_t **arr, struct pcmt_err *err)
 {
 	json_t *all = json_array(), *page = NULL;
 	int64_t total = 0;
@@ -66,7 +66,7 @@ static int list_all(const struct ost_env *env, const struct entity_def *e, struc
 	*arr = NULL;
 	if (!all)
 		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
-	q->scope = env->sc;
+	q->scope = sc;
 	q->as_of = DATE_NONE;
 	q->limit = PAGE;
 	for (q->offset = 0;; q->offset += PAGE) {
@@ -84,6 +84,13 @@ static int list_all(const struct ost_env *env, const struct entity_def *e, struc
 	}
 	*arr = all;
 	return 0;
+}
+
+/* Every row matching q within the caller's scope. */
+static int list_all(const struct ost_env *env, const struct entity_def *e, struct store_query *q, json_t **arr,
+		    struct pcmt_err *err)
+{
+	return list_all_in(env, env->sc, e, q, arr, err);
 }
 
 /* The last row matching q (in the entity's order), or *row NULL. */
@@ -123,17 +130,18 @@ static int get_ref(const struct ost_env *env, const struct entity_def *e, int64_
 	return -1;
 }
 
-/* A dispensing point the caller may work at: facilities are not person-level, so the store does not
- * scope them; a clinic outside the caller's org-unit subtree is answered as if it did not exist. */
-static int need_ost_point(const struct ost_env *env, int64_t id, const char *field, json_t **fac,
-			  struct pcmt_err *err)
+/* A dispensing point; with mine, one the caller may work at: facilities are not person-level, so the
+ * store does not scope them; a clinic outside the caller's org-unit subtree is answered as if it did
+ * not exist. */
+static int ost_point(const struct ost_env *env, int64_t id, const char *field, int mine, json_t **fac,
+		     struct pcmt_err *err)
 {
 	const char *kind;
 	int inside = 1;
 
 	if (get_ref(env, &ent_facilities, id, field, fac, err))
 		return -1;
-	if (env->sc && env->sc->ou_id &&
+	if (mine && env->sc && env->sc->ou_id &&
 	    env->st->ops->ou_within(env->st, jint(*fac, "ou_id"), env->sc->ou_id, &inside, err))
 		return -1;
 	if (!inside)
@@ -143,6 +151,12 @@ static int need_ost_point(const struct ost_env *env, int64_t id, const char *fie
 		return err_set(err, ERR_INVALID, field, "%s must be a methadone/buprenorphine dispensing point (ost_point), not %s",
 			       field, kind ? kind : "unknown");
 	return 0;
+}
+
+static int need_ost_point(const struct ost_env *env, int64_t id, const char *field, json_t **fac,
+			  struct pcmt_err *err)
+{
+	return ost_point(env, id, field, 1, fac, err);
 }
 
 /* The clinic's rules on day; a rule not yet in force then is the fault of the caller's date field. */
@@ -265,6 +279,94 @@ int ost_prescribe(const struct ost_env *env, json_t *body, json_t **out, struct 
 	return in_tx(env, prescribe_tx, body, out, err);
 }
 
+/* ---- guest-dosing authorisations -------------------------------------------------------------- */
+
+/* The patient's home clinic lets another dispensing point dose a travelling patient on given days.
+ * The authorisation is the patient's record (scoped by residence, like a dose): the guest clinic's
+ * staff, who may be anywhere, never see it or the patient through the store's scope; this engine
+ * reads it for them, unscoped, only by their own clinic and a day it covers, and then only what a
+ * dose needs (ost_queue's "guests", dose_tx). Every such read or write is a request the HTTP layer
+ * audits with the authorisation and patient named. */
+
+static int guest_tx(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err)
+{
+	struct store_query q = {0};
+	json_t *rec = NULL, *person = NULL, *home = NULL, *guest = NULL, *rxrows = NULL, *pv = NULL;
+	struct ost_rx *rx = NULL;
+	const struct ost_rx *now;
+	int32_t from, to;
+	double maxd = 0;
+	int nrx = 0, rc = -1;
+	char d[DATE_BUFSZ];
+
+	if (ent_validate(&ent_ost_guest_auths, &env->ctx, body, 0, &rec, err))
+		goto out;
+	/* the issuer sees the patient and works at the home clinic; the guest clinic may be anywhere */
+	if (get_ref(env, &ent_persons, jint(rec, "person_id"), "person_id", &person, err) ||
+	    need_ost_point(env, jint(rec, "home_facility_id"), "home_facility_id", &home, err) ||
+	    ost_point(env, jint(rec, "guest_facility_id"), "guest_facility_id", 0, &guest, err))
+		goto out;
+	from = jdate(rec, "valid_from");
+	to = jdate(rec, "valid_to");
+	if (rule_num(env->rb, "ost.guest.max_days", from, &maxd, err)) {
+		if (err->code == ERR_INVALID)
+			snprintf(err->field, sizeof(err->field), "valid_from");
+		goto out;
+	}
+	if (to - from + 1 > (int32_t)maxd) {
+		err_set(err, ERR_INVALID, "valid_to", "a guest authorisation covers at most %d days (ost.guest.max_days), not %d",
+			(int)maxd, (int)(to - from + 1));
+		goto out;
+	}
+	pv = json_integer(jint(rec, "person_id"));
+	q_eq(&q, "person_id", pv);
+	q_rng(&q, "valid_to", from, DATE_NONE);
+	q_rng(&q, "valid_from", DATE_NONE, from);
+	if (list_all(env, &ent_ost_prescriptions, &q, &rxrows, err) || !(rx = rx_of(rxrows, &nrx, err)))
+		goto out;
+	now = ost_rx_at(rx, nrx, from);
+	if (!now || now->facility != jint(rec, "home_facility_id")) {
+		err_set(err, ERR_INVALID, "home_facility_id", "the patient has no prescription of this clinic in force on %s",
+			date_format(from, d));
+		goto out;
+	}
+	rc = env->st->ops->insert(env->st, &ent_ost_guest_auths, env->sc, rec, out, err);
+out:
+	free(rx);
+	json_decref(rec);
+	json_decref(person);
+	json_decref(home);
+	json_decref(guest);
+	json_decref(rxrows);
+	json_decref(pv);
+	return rc;
+}
+
+int ost_guest_authorise(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err)
+{
+	return in_tx(env, guest_tx, body, out, err);
+}
+
+/* The authorisations of guest clinic fac covering day (person 0: every patient's), unscoped: the
+ * caller has been checked to work at fac. A new array in *rows. */
+static int guest_auths(const struct ost_env *env, int64_t fac, int64_t person, int32_t from, int32_t to, json_t **rows,
+		       struct pcmt_err *err)
+{
+	struct store_query q = {0};
+	json_t *fv = json_integer(fac), *pv = person ? json_integer(person) : NULL;
+	int rc;
+
+	q_eq(&q, "guest_facility_id", fv);
+	if (pv)
+		q_eq(&q, "person_id", pv);
+	q_rng(&q, "valid_to", from, DATE_NONE);
+	q_rng(&q, "valid_from", DATE_NONE, to);
+	rc = list_all_in(env, NULL, &ent_ost_guest_auths, &q, rows, err);
+	json_decref(fv);
+	json_decref(pv);
+	return rc;
+}
+
 /* ---- a dose ---------------------------------------------------------------------------------- */
 
 struct dose_in {
@@ -368,6 +470,53 @@ static int last_concentration(const struct ost_env *env, int64_t facility, int32
 	return rc;
 }
 
+/* A guest dose for a patient outside the caller's scope: allowed when the patient's home clinic
+ * authorised the caller's clinic (in->facility, which the caller must work at) for the day. Without
+ * any authorisation for that clinic the answer stays *err (the patient does not exist for the
+ * caller); with one for other days, 422 on dose_date. On success *genv is env without the scope (the
+ * dose's reads and writes are the authorised patient's) and *auth the authorisation's id. */
+static int guest_grant(const struct ost_env *env, const struct dose_in *in, struct ost_env *genv, int64_t *auth,
+		       struct pcmt_err *err)
+{
+	struct pcmt_err none = *err;
+	json_t *fac = NULL, *rows = NULL, *row;
+	int32_t lo = DATE_NONE, hi = DATE_NONE;
+	int rc = -1;
+	size_t i;
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], c[DATE_BUFSZ];
+
+	*auth = 0;
+	err_clear(err);
+	if (!in->facility || need_ost_point(env, in->facility, "facility_id", &fac, err) ||
+	    guest_auths(env, in->facility, in->person, DATE_NONE, DATE_NONE, &rows, err))
+		goto out;
+	if (!json_array_size(rows)) {
+		*err = none;
+		goto out;
+	}
+	json_array_foreach(rows, i, row) {
+		int32_t f = jdate(row, "valid_from"), t = jdate(row, "valid_to");
+
+		if (f <= in->day && in->day <= t)
+			*auth = jint(row, "id");
+		lo = f; /* rows come by valid_from: the last one names the latest authorisation */
+		hi = t;
+	}
+	if (!*auth) {
+		err_set(err, ERR_INVALID, "dose_date",
+			"the patient's guest authorisation at this clinic does not cover %s (the latest covers %s to %s)",
+			date_format(in->day, a), date_format(lo, b), date_format(hi, c));
+		goto out;
+	}
+	*genv = *env;
+	genv->sc = NULL;
+	rc = 0;
+out:
+	json_decref(fac);
+	json_decref(rows);
+	return rc;
+}
+
 static int dose_tx(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err)
 {
 	struct store_query q = {0};
@@ -378,7 +527,8 @@ static int dose_tx(const struct ost_env *env, json_t *body, json_t **out, struct
 	json_t *person = NULL, *rxrows = NULL, *existing = NULL, *tests = NULL, *tx = NULL, *fac = NULL;
 	json_t *pv = NULL, *res = NULL, *doses, *moves, *posv = NULL;
 	int32_t last_end = DATE_NONE, last_pos = DATE_NONE, mgml = 0, tend;
-	int64_t home, where;
+	int64_t home, where, auth = 0;
+	struct ost_env genv;
 	int nrx = 0, rc = -1;
 	size_t i;
 	json_t *row;
@@ -386,8 +536,14 @@ static int dose_tx(const struct ost_env *env, json_t *body, json_t **out, struct
 
 	if (dose_parse(env, body, &in, err))
 		goto out;
-	if (get_ref(env, &ent_persons, in.person, "person_id", &person, err))
-		goto out;
+	if (get_ref(env, &ent_persons, in.person, "person_id", &person, err)) {
+		/* not the caller's patient: a guest dose under the home clinic's authorisation, or nothing */
+		if (err->code != ERR_INVALID || in.kind != OD_GUEST || guest_grant(env, &in, &genv, &auth, err))
+			goto out;
+		env = &genv;
+		if (get_ref(env, &ent_persons, in.person, "person_id", &person, err))
+			goto out;
+	}
 	pv = json_integer(in.person);
 	/* the person's prescriptions, far enough back for the maintenance run take-home needs */
 	q_eq(&q, "person_id", pv);
@@ -507,6 +663,8 @@ static int dose_tx(const struct ost_env *env, json_t *body, json_t **out, struct
 		json_decref(sval);
 	}
 	json_object_set(res, "prescription", rx_row(rxrows, rx, rx0));
+	if (auth)
+		json_object_set_new(res, "guest_authorisation", json_integer(auth));
 	*out = res;
 	res = NULL;
 	rc = 0;
@@ -634,12 +792,115 @@ static int last_dose_before(const struct ost_env *env, int64_t person, int32_t s
 	return rc;
 }
 
+/* One guest of the day as the queue shows it: only what dosing needs (name, the prescription in force,
+ * whether dosed today, the authorisation), read unscoped; NULL with *err clear when the patient is
+ * gone or does not match the search. */
+static json_t *guest_entry(const struct ost_env *env, json_t *auth, int32_t date, const char *search,
+			   const char *sfold, struct pcmt_err *err)
+{
+	struct store_query q = {0};
+	struct qpat g = {0};
+	json_t *pv = json_integer(jint(auth, "person_id")), *rxrows = NULL, *dv = NULL, *o = NULL, *d;
+	struct ost_rx *rx = NULL;
+	const struct ost_rx *now = NULL;
+	int n = 0;
+
+	g.person = jint(auth, "person_id");
+	if (env->st->ops->get(env->st, &ent_persons, NULL, g.person, &g.person_row, err)) {
+		if (err->code == ERR_NOT_FOUND)
+			err_clear(err);
+		goto out;
+	}
+	g.fold = text_fold(jstr(g.person_row, "full_name") ? jstr(g.person_row, "full_name") : "");
+	if (sfold && !matches(&g, search, sfold))
+		goto out;
+	q_eq(&q, "person_id", pv);
+	q_rng(&q, "valid_to", date, DATE_NONE);
+	q_rng(&q, "valid_from", DATE_NONE, date);
+	if (list_all_in(env, NULL, &ent_ost_prescriptions, &q, &rxrows, err) || !(rx = rx_of(rxrows, &n, err)))
+		goto out;
+	now = ost_rx_at(rx, n, date);
+	memset(&q, 0, sizeof(q));
+	q_eq(&q, "person_id", pv);
+	q_rng(&q, "dose_date", date, date);
+	if (list_all_in(env, NULL, &ent_ost_doses, &q, &dv, err))
+		goto out;
+	d = json_array_get(dv, 0);
+	o = json_pack("{s:I, s:O, s:o, s:o, s:{s:O, s:O, s:O, s:O}}", "person_id", (json_int_t)g.person, "full_name",
+		      json_object_get(g.person_row, "full_name"), "prescription",
+		      now ? json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(rx_row(rxrows, rx, now), "id"),
+				      "medicine", json_object_get(rx_row(rxrows, rx, now), "medicine"), "dose_mg",
+				      json_object_get(rx_row(rxrows, rx, now), "dose_mg"), "phase",
+				      json_object_get(rx_row(rxrows, rx, now), "phase"), "valid_to",
+				      json_object_get(rx_row(rxrows, rx, now), "valid_to"))
+			  : json_null(),
+		      "dosed", d ? json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(d, "id"), "kind",
+					     json_object_get(d, "kind"), "dose_mg", json_object_get(d, "dose_mg"),
+					     "facility_id", json_object_get(d, "facility_id"))
+			       : json_null(),
+		      "authorisation", "id", json_object_get(auth, "id"), "home_facility_id",
+		      json_object_get(auth, "home_facility_id"), "valid_from", json_object_get(auth, "valid_from"),
+		      "valid_to", json_object_get(auth, "valid_to"));
+	if (!o)
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+out:
+	free(rx);
+	free(g.fold);
+	json_decref(g.person_row);
+	json_decref(pv);
+	json_decref(rxrows);
+	json_decref(dv);
+	return o;
+}
+
+/* The day's guests at facility (ost_guest_authorise): patients of other clinics authorised for
+ * date, other than the clinic's own patients (pats), each once. */
+static int queue_guests(const struct ost_env *env, int64_t facility, int32_t date, const char *search,
+			const char *sfold, const struct qpat *pats, int npat, json_t **out, struct pcmt_err *err)
+{
+	json_t *auths = NULL, *list = json_array(), *a, *o, *e;
+	size_t i, k;
+	int rc = -1;
+
+	*out = NULL;
+	if (!list) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (guest_auths(env, facility, 0, date, date, &auths, err))
+		goto out;
+	json_array_foreach(auths, i, a) {
+		int seen = 0;
+
+		for (int p = 0; p < npat; p++)
+			seen |= pats[p].person == jint(a, "person_id");
+		json_array_foreach(list, k, e)
+			seen |= jint(e, "person_id") == jint(a, "person_id");
+		if (seen)
+			continue;
+		if (!(o = guest_entry(env, a, date, search, sfold, err))) {
+			if (err->code != ERR_OK)
+				goto out;
+			continue;
+		}
+		json_array_append_new(list, o);
+	}
+	*out = list;
+	list = NULL;
+	rc = 0;
+out:
+	json_decref(auths);
+	json_decref(list);
+	return rc;
+}
+
 int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const char *search, json_t **out,
 	      struct pcmt_err *err)
 {
 	struct store_query q = {0};
 	struct ost_rules r;
 	json_t *fv = NULL, *fac = NULL, *rxrows = NULL, *doses = NULL, *list = NULL, *res = NULL, *sub = NULL;
+	json_t *guests = NULL;
 	struct qpat *pats = NULL;
 	struct qrow *rq = NULL, *dq = NULL;
 	struct ost_rx *rx = NULL;
@@ -792,12 +1053,14 @@ int ost_queue(const struct ost_env *env, int64_t facility, int32_t date, const c
 		}
 		json_array_append_new(list, o);
 	}
-	res = json_pack("{s:{s:O, s:O, s:O}, s:s, s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:O}",
+	if (queue_guests(env, facility, date, search, sfold, pats, npat, &guests, err))
+		goto out;
+	res = json_pack("{s:{s:O, s:O, s:O}, s:s, s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:O, s:O}",
 			"facility", "id", json_object_get(fac, "id"), "name", json_object_get(fac, "name"), "ou_id",
 			json_object_get(fac, "ou_id"), "date", date_format(date, d), "rules", "alert_days", r.alert_days,
 			"escalation_days", r.escalation_days, "review_days", r.review_days, "summary", "due", npat,
 			"dosed", ndosed, "waiting", npat - ndosed, "alert", counts[OA_ALERT], "escalate",
-			counts[OA_ESCALATE], "review", counts[OA_REVIEW], "patients", list);
+			counts[OA_ESCALATE], "review", counts[OA_REVIEW], "patients", list, "guests", guests);
 	if (!res) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
@@ -821,6 +1084,7 @@ out:
 	json_decref(rxrows);
 	json_decref(doses);
 	json_decref(list);
+	json_decref(guests);
 	return rc;
 }
 

@@ -33,6 +33,16 @@ int ost_prescribe(const struct ost_env *env, json_t *body, json_t **out, struct 
  * [...], "prescription": {...}}. */
 int ost_dose_record(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err);
 
+/* A guest-dosing authorisation (docs/ost.md, "Guest dosing"): {"person_id", "home_facility_id",
+ * "guest_facility_id", "valid_from", "valid_to", "issued_by", "note"}, issued by a caller who sees
+ * the patient and works where the home clinic is; the guest clinic may be anywhere. Refused (422
+ * naming the field) when the patient has no prescription of the home clinic in force on valid_from,
+ * the guest clinic is the home clinic or not a dispensing point, or the days exceed ost.guest.max_days.
+ * With one, the guest clinic's staff see the patient in its queue's "guests" on those days (name,
+ * prescription, today's dose: nothing else) and record a "guest" dose for those days only (the dose
+ * answer then names "guest_authorisation"); the home clinic sees the dose in its own queue. */
+int ost_guest_authorise(const struct ost_env *env, json_t *body, json_t **out, struct pcmt_err *err);
+
 /* The patients due at facility on date (a prescription of that clinic in force), each with the
  * prescription, whether and how dosed that day, the missed-dose streak before it and its alert.
  * search: NULL, or a name without accents, a national ID or a person id. */

@@ -26,8 +26,12 @@ static int write_with(struct http_req *r, int (*fn)(const struct ost_env *, json
 	if (rulebook_read(r->st, &rb, &err) || fn(&env, r->body, &out, &err)) {
 		rc = http_fail(r, &err);
 	} else {
-		json_t *id = json_object_get(out, "id");
+		json_t *id = json_object_get(out, "id"), *g = json_object_get(out, "guest_authorisation");
 
+		/* a dose under a guest authorisation: the audit entry names it */
+		if (json_is_integer(g))
+			snprintf(r->audit_detail, sizeof(r->audit_detail), "guest_authorisation=%lld person=%lld",
+				 (long long)json_integer_value(g), (long long)json_integer_value(json_object_get(r->body, "person_id")));
 		if (ent && json_is_integer(id))
 			snprintf(r->location, sizeof(r->location), "/api/v1/%s/%lld", ent, (long long)json_integer_value(id));
 		rc = http_json(r, 201, out);
@@ -44,6 +48,11 @@ int api_mat_prescribe(struct http_req *r)
 int api_mat_dose(struct http_req *r)
 {
 	return write_with(r, ost_dose_record, NULL);
+}
+
+int api_mat_guest_authorise(struct http_req *r)
+{
+	return write_with(r, ost_guest_authorise, "guest_authorisations");
 }
 
 int api_mat_stock_add(struct http_req *r)
@@ -119,8 +128,24 @@ static int read_with(struct http_req *r, int with_q)
 	if (rulebook_read(r->st, &rb, &err) ||
 	    (with_q ? ost_queue(&env, facility, date, a.q, &out, &err) : ost_stock_day(&env, facility, date, &out, &err)))
 		rc = http_fail(r, &err);
-	else
+	else {
+		json_t *g;
+		size_t i;
+		struct { char *p; size_t n, cap; } d = {r->audit_detail, 0, sizeof(r->audit_detail)};
+
+		/* the queue's guests are patients outside the caller's scope: the read's audit entry names them */
+		json_array_foreach(json_object_get(out, "guests"), i, g) {
+			int k = snprintf(d.p + d.n, d.cap - d.n, "%s%lld", i ? "," : "guests=",
+					 (long long)json_integer_value(json_object_get(g, "person_id")));
+
+			if (k < 0 || d.n + (size_t)k >= d.cap - 4) {
+				snprintf(d.p + d.n, d.cap - d.n, ",...");
+				break;
+			}
+			d.n += (size_t)k;
+		}
 		rc = http_json(r, 200, out);
+	}
 	rulebook_free(&rb);
 	return rc;
 }

@@ -155,6 +155,7 @@ int api_mat_queue(struct http_req *r);
 int api_mat_stock_day(struct http_req *r);
 int api_mat_prescribe(struct http_req *r);
 int api_mat_dose(struct http_req *r);
+int api_mat_guest_authorise(struct http_req *r);
 int api_mat_stock_add(struct http_req *r);
 int api_mat_reconcile(struct http_req *r);
 int api_mat_immutable(struct http_req *r);

@@ -56,6 +56,7 @@ static const struct {
 	{"doses", CARE, CARE},
 	{"stock_movements", CARE, CARE},
 	{"reconciliations", CARE, CARE},
+	{"guest_authorisations", CARE, CARE},
 	{NULL, 0, 0}};
 
 int http_entity_roles(const struct entity_def *e, int write)
@@ -116,10 +117,12 @@ static const struct route routes[] = {
 	{"POST", "/api/v1/doses", api_mat_dose, 1, CARE, NULL},
 	{"POST", "/api/v1/stock_movements", api_mat_stock_add, 1, CARE, NULL},
 	{"POST", "/api/v1/reconciliations", api_mat_reconcile, 1, CARE, NULL},
+	{"POST", "/api/v1/guest_authorisations", api_mat_guest_authorise, 1, CARE, NULL},
 	MAT_IMMUTABLE("prescriptions"),
 	MAT_IMMUTABLE("doses"),
 	MAT_IMMUTABLE("stock_movements"),
 	MAT_IMMUTABLE("reconciliations"),
+	MAT_IMMUTABLE("guest_authorisations"),
 	/* who may import what is checked per entity by the handler (http_may) */
 	{"POST", "/api/v1/imports", api_import, 2, CARE, "import"},
 	{"GET", "/api/v1/due", api_due, 0, CARE, "read"}, /* names persons: not for viewers */

@@ -1036,20 +1036,27 @@ static int pool_open(struct pool *p, const char *url, int n, int *from, int *to,
  * built-in rows of codes it lacks, said on stderr so that an administrator sees what changed. */
 static int rules_upgrade(struct store *s, struct pcmt_err *err)
 {
+	struct rulebook rb;
 	json_t *codes = NULL, *row;
 	size_t i;
-	int added = 0;
+	int added = 0, rc = -1;
 
-	if (rulebook_upgrade(s, &added, &codes, err))
-		return -1;
-	if (added)
+	rulebook_init(&rb);
+	if (rulebook_upgrade(s, &added, &codes, err) || (added && s->ops->rules_load(s, &rb, err)))
+		goto out;
+	if (added && added == rb.n) { /* every row is new: an empty rulebook seeded */
+		fprintf(stderr, "pcmt serve: rulebook: seeded from the built-in default (%d rule versions)\n", added);
+	} else if (added) {
 		fprintf(stderr, "pcmt serve: rulebook: %d rule versions added from the built-in default (codes it lacked):", added);
-	json_array_foreach(codes, i, row)
-		fprintf(stderr, " %s", json_string_value(json_object_get(row, "code")));
-	if (added)
+		json_array_foreach(codes, i, row)
+			fprintf(stderr, " %s", json_string_value(json_object_get(row, "code")));
 		fputc('\n', stderr);
+	}
+	rc = 0;
+out:
+	rulebook_free(&rb);
 	json_decref(codes);
-	return 0;
+	return rc;
 }
 
 static int count_row(void *cls, int ncols, const char *const *v)

@@ -685,4 +685,26 @@ static const char m9[] =
 	"  id integer PRIMARY KEY CHECK (id = 1),"
 	"  key_id " TXT " NOT NULL);";
 
-const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, NULL};
+/* m10: guest-dosing authorisations, the twin of sqlite_schema.c m10: a person-level table keyed and
+ * referenced by (id, province_code) like ost_dose, so that it moves with its person. */
+static const char m10[] =
+	"CREATE TABLE ost_guest_auth ("
+	"  id bigserial,"
+	"  person_id bigint NOT NULL,"
+	"  home_facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  guest_facility_id bigint NOT NULL REFERENCES facility(id),"
+	"  valid_from date NOT NULL,"
+	"  valid_to date NOT NULL,"
+	"  issued_by " TXT " NOT NULL,"
+	"  note " TXT ","
+	STAMPS ","
+	"  province_code " TXT " NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (id, province_code),"
+	"  FOREIGN KEY (person_id, province_code) REFERENCES person (id, province_code) ON UPDATE CASCADE);"
+	"CREATE INDEX ost_guest_auth_guest ON ost_guest_auth(guest_facility_id, valid_to);"
+	"CREATE INDEX ost_guest_auth_person ON ost_guest_auth(person_id, valid_from);"
+	"CREATE INDEX ost_guest_auth_id ON ost_guest_auth(id);"
+	PROV_IDX("ost_guest_auth")
+	PROV_TRIGGER("ost_guest_auth", "pcmt_prov_event", "person_id");
+
+const char *const pg_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, NULL};

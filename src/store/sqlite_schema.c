@@ -607,6 +607,7 @@ const struct sqlite_province_src sqlite_province_src[] = {
 	{"ost_dose", "person_id", "person"},
 	{"ost_stock", "facility_id", "facility"},
 	{"ost_reconciliation", "facility_id", "facility"},
+	{"ost_guest_auth", "person_id", "person"},
 	{NULL, NULL, NULL}};
 
 /* m7: users, their sessions and API tokens, and the audit log (docs/security.md). Timestamps are
@@ -710,4 +711,29 @@ static const char m9[] =
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  key_id TEXT NOT NULL);";
 
-const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, NULL};
+/* m10: guest-dosing authorisations (docs/ost.md, "Guest dosing"): the patient's home clinic lets
+ * another dispensing point dose the patient on the days given. Person-level like a dose (scoped by
+ * the patient's residence, province from the person); the guest clinic reads one only through the
+ * clinic engine, by its own id and the day. Never edited (as every clinic record). */
+static const char m10[] =
+	"CREATE TABLE ost_guest_auth ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  home_facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  guest_facility_id INTEGER NOT NULL REFERENCES facility(id),"
+	"  valid_from TEXT NOT NULL,"
+	"  valid_to TEXT NOT NULL,"
+	"  issued_by TEXT NOT NULL,"
+	"  note TEXT,"
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  province_code TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX ost_guest_auth_guest ON ost_guest_auth(guest_facility_id, valid_to);"
+	"CREATE INDEX ost_guest_auth_person ON ost_guest_auth(person_id, valid_from);"
+	EVENT_PROV("ost_guest_auth")
+	"CREATE TRIGGER person_prov_moved_guest AFTER UPDATE OF province_code ON person"
+	" WHEN OLD.province_code IS NOT NEW.province_code BEGIN"
+	"  UPDATE ost_guest_auth SET province_code = NEW.province_code WHERE person_id = NEW.id; END;";
+
+const char *const sqlite_migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, NULL};

@@ -10,6 +10,7 @@
 #include "util/date.h"
 
 #include <math.h>
+#include <time.h>
 
 struct clinic {
 	int64_t fac, fac2, hs; /* the clinic, a second clinic, a health station */
@@ -582,6 +583,194 @@ static void test_roles_and_scope(void **state)
 	assert_int_equal(api_count(f, "doses"), 1);
 }
 
+/* Guest dosing across provinces: the home clinic (Kỳ Sơn, Nghệ An) authorises a clinic in Thanh Hóa for
+ * three days; that clinic's health worker sees the patient in the queue's guests (name, prescription:
+ * nothing else) and records a guest dose on an authorised day only; a health worker of a third
+ * province (Sơn La) sees nothing; the home clinic sees the guest dose; every access is audited. */
+static void test_guest_dosing(void **state)
+{
+	struct api_fx *f = *state;
+	struct clinic c = setup_clinic(f);
+	int64_t a = api_person(f, "Lầu Bá Chò", "male", "1985-02-01", "16837");
+	int64_t ta = episode(f, a, "methadone", c.fac, "2025-05-01");
+	int64_t th, sl, g;
+	char ks[64], thw[64], slw[64], path[200], body[600];
+	struct tl_resp r;
+	json_t *e;
+
+	api_create(f, "orgunits", "{\"code\": \"38\", \"name\": \"Thanh Hóa\", \"kind\": \"province\", \"parent_id\": \"VN\"}");
+	api_create(f, "orgunits", "{\"code\": \"380\", \"name\": \"Thành phố Thanh Hóa\", \"kind\": \"district\", \"parent_id\": \"38\"}");
+	api_create(f, "orgunits", "{\"code\": \"14\", \"name\": \"Sơn La\", \"kind\": \"province\", \"parent_id\": \"VN\"}");
+	api_create(f, "orgunits", "{\"code\": \"116\", \"name\": \"Thành phố Sơn La\", \"kind\": \"district\", \"parent_id\": \"14\"}");
+	th = fac(f, "Cơ sở điều trị Methadone Thanh Hóa", "ost_point", "380");
+	sl = fac(f, "Cơ sở điều trị Methadone Sơn La", "ost_point", "116");
+	receipt(f, c.fac, "1000");
+	receipt(f, th, "1000");
+	rx(f, a, ta, c.fac, 80, "maintenance", "2025-06-01", "2025-06-30");
+	tl_user(&f->srv, "ks_health", "health", "417", NULL, ks);
+	tl_user(&f->srv, "th_health", "health", "38", NULL, thw);
+	tl_user(&f->srv, "sl_health", "health", "14", NULL, slw);
+
+	/* before any authorisation Thanh Hóa's health worker cannot dose the patient, nor see them */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"kind\": \"guest\", \"facility_id\": %lld}", (long long)a,
+		 (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "person_id");
+	tl_resp_free(&r);
+
+	/* the authorisation: refusals name their field and write nothing */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"home_facility_id\": %lld, \"guest_facility_id\": %lld,"
+		 " \"valid_from\": \"2025-06-14\", \"valid_to\": \"2025-07-14\", \"issued_by\": \"BS. Lữ Văn Pó\"}",
+		 (long long)a, (long long)c.fac, (long long)th);
+	api_refused(f, "POST", "/api/v1/guest_authorisations", body, 422, "invalid", "valid_to"); /* 31 days */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"home_facility_id\": %lld, \"guest_facility_id\": %lld,"
+		 " \"valid_from\": \"2025-06-14\", \"valid_to\": \"2025-06-16\", \"issued_by\": \"BS. Lữ Văn Pó\"}",
+		 (long long)a, (long long)c.fac, (long long)c.fac);
+	api_refused(f, "POST", "/api/v1/guest_authorisations", body, 422, "invalid", "guest_facility_id");
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"home_facility_id\": %lld, \"guest_facility_id\": %lld,"
+		 " \"valid_from\": \"2025-05-14\", \"valid_to\": \"2025-05-16\", \"issued_by\": \"BS. Lữ Văn Pó\"}",
+		 (long long)a, (long long)c.fac, (long long)th);
+	api_refused(f, "POST", "/api/v1/guest_authorisations", body, 422, "invalid", "home_facility_id"); /* no rx then */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"home_facility_id\": %lld, \"guest_facility_id\": %lld,"
+		 " \"valid_from\": \"2025-06-14\", \"valid_to\": \"2025-06-16\"}", (long long)a, (long long)c.fac, (long long)th);
+	api_refused(f, "POST", "/api/v1/guest_authorisations", body, 422, "invalid", "issued_by");
+	/* Thanh Hóa cannot authorise itself to dose a patient it does not see */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"home_facility_id\": %lld, \"guest_facility_id\": %lld,"
+		 " \"valid_from\": \"2025-06-14\", \"valid_to\": \"2025-06-16\", \"issued_by\": \"BS. Lữ Văn Pó\"}",
+		 (long long)a, (long long)c.fac, (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "POST", "/api/v1/guest_authorisations", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "person_id");
+	tl_resp_free(&r);
+	assert_int_equal(api_count(f, "guest_authorisations"), 0);
+	/* the home clinic's health worker issues it: 14 to 16 June */
+	assert_int_equal(tl_http_as(&f->srv, ks, "POST", "/api/v1/guest_authorisations", body, &r), 0);
+	if (r.status != 201)
+		fail_msg("guest authorisation: %ld %s", r.status, r.body);
+	g = json_integer_value(json_object_get(r.json, "id"));
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, ks, "DELETE", "/api/v1/guest_authorisations/1", NULL, &r), 0);
+	assert_int_equal(r.status, 405);
+	tl_resp_free(&r);
+
+	/* Thanh Hóa's queue: the guest, with only what dosing needs */
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "patients")), 0);
+	assert_int_equal(json_array_size(json_object_get(r.json, "guests")), 1);
+	e = json_array_get(json_object_get(r.json, "guests"), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "person_id")), a);
+	assert_string_equal(json_string_value(json_object_get(e, "full_name")), "Lầu Bá Chò");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "prescription"), "dose_mg")), 80);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "authorisation"), "id")), g);
+	assert_true(json_is_null(json_object_get(e, "dosed")));
+	assert_null(json_object_get(e, "national_id"));
+	assert_null(json_object_get(e, "dob"));
+	tl_resp_free(&r);
+	/* ... but not the patient's record, nor their doses or the authorisation through the lists */
+	snprintf(path, sizeof(path), "/api/v1/persons/%lld", (long long)a);
+	assert_int_equal(tl_http_as(&f->srv, thw, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 404);
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, thw, "GET", "/api/v1/guest_authorisations", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+	tl_resp_free(&r);
+	/* the day after the authorisation ends: nobody */
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld&date=2025-06-17", (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "GET", path, NULL, &r), 0);
+	assert_int_equal(json_array_size(json_object_get(r.json, "guests")), 0);
+	tl_resp_free(&r);
+
+	/* a guest dose on a day outside the authorisation: refused, nothing written */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"kind\": \"guest\", \"facility_id\": %lld,"
+		 " \"dose_date\": \"2025-06-13\"}", (long long)a, (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "dose_date");
+	tl_resp_free(&r);
+	/* not marked guest: refused as for any other patient the worker does not see */
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"facility_id\": %lld}", (long long)a, (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "person_id");
+	tl_resp_free(&r);
+	assert_int_equal(api_count(f, "doses"), 0);
+
+	/* Sơn La's health worker: nothing, neither at their clinic nor by dosing at it */
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)sl);
+	assert_int_equal(tl_http_as(&f->srv, slw, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "guests")), 0);
+	tl_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, slw, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 422); /* not their clinic */
+	assert_string_equal(tl_err_field(&r), "facility");
+	tl_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"kind\": \"guest\", \"facility_id\": %lld}", (long long)a,
+		 (long long)sl);
+	assert_int_equal(tl_http_as(&f->srv, slw, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "person_id");
+	tl_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"person_id\": %lld, \"kind\": \"guest\", \"facility_id\": %lld}", (long long)a,
+		 (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, slw, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(tl_err_field(&r), "facility_id");
+	tl_resp_free(&r);
+	assert_int_equal(api_count(f, "doses"), 0);
+
+	/* Thanh Hóa doses today (15 June, inside the authorisation) */
+	assert_int_equal(tl_http_as(&f->srv, thw, "POST", "/api/v1/doses", body, &r), 0);
+	if (r.status != 201)
+		fail_msg("guest dose: %ld %s", r.status, r.body);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "guest_authorisation")), g);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "doses"), 0), "kind")),
+			    "guest");
+	tl_resp_free(&r);
+	assert_int_equal(tl_http_as(&f->srv, thw, "POST", "/api/v1/doses", body, &r), 0);
+	assert_int_equal(r.status, 409); /* a second the same day */
+	tl_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)th);
+	assert_int_equal(tl_http_as(&f->srv, thw, "GET", path, NULL, &r), 0);
+	e = json_array_get(json_object_get(r.json, "guests"), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "dosed"), "facility_id")), th);
+	tl_resp_free(&r);
+
+	/* the home clinic sees the guest dose */
+	snprintf(path, sizeof(path), "/api/v1/mat/queue?facility=%lld", (long long)c.fac);
+	assert_int_equal(tl_http_as(&f->srv, ks, "GET", path, NULL, &r), 0);
+	e = entry(r.json, a);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(e, "dosed"), "kind")), "guest");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "dosed"), "facility_id")), th);
+	tl_resp_free(&r);
+
+	/* every access audited: the guest read and the guest dose name the patient (reads go through the
+	 * batch writer, which commits within 100 ms: poll a little) */
+	{
+		char read[64], dosed[96];
+		int found = 0;
+
+		snprintf(read, sizeof(read), "guests=%lld", (long long)a);
+		snprintf(dosed, sizeof(dosed), "guest_authorisation=%lld person=%lld", (long long)g, (long long)a);
+		for (int tries = 0; tries < 50 && !found; tries++) {
+			struct timespec ts = {0, 100000000L};
+
+			nanosleep(&ts, NULL);
+			assert_int_equal(tl_http(&f->srv, "GET", "/api/v1/audit?user=th_health&limit=100", NULL, &r), 0);
+			assert_int_equal(r.status, 200);
+			found = strstr(r.body, read) && strstr(r.body, dosed);
+			tl_resp_free(&r);
+		}
+		assert_true(found);
+	}
+}
+
 /* A database seeded before the clinic's rules: the queue says which rule is missing and how to get it
  * (503, not a bare 500); `pcmt serve` opening the database adds the built-in rows it lacks. */
 static void test_rules_missing(void **state)
@@ -634,6 +823,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_indicators_real_time, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_roles_and_scope, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_rules_missing, api_setup, api_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_dosing, api_setup, api_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,8 @@ static const struct {
 			    " \"volume_ul\": 1000000, \"mg_per_ml\": 10}"},
 	{"reconciliations", "{\"facility_id\": 3, \"day\": \"2024-01-10\", \"opening_ul\": 0, \"received_ul\": 1000000,"
 			    " \"dispensed_ul\": 8000, \"waste_ul\": 0, \"counted_ul\": 992000}"},
+	{"guest_authorisations", "{\"person_id\": 1, \"home_facility_id\": 3, \"guest_facility_id\": 4,"
+				 " \"valid_from\": \"2024-01-10\", \"valid_to\": \"2024-01-12\", \"issued_by\": \"BS. Pó\"}"},
 };
 
 static json_t *J(const char *text)
@@ -190,7 +192,7 @@ static void test_descriptors_consistent(void **state)
 			}
 		}
 	}
-	assert_int_equal(n, 21); /* 9 registry entities, plans, targets, custom_indicators, 5 of operations, 4 of the
+	assert_int_equal(n, 22); /* 9 registry entities, plans, targets, custom_indicators, 5 of operations, 5 of the
 				    substitution clinic */
 	assert_null(ent_find("people"));
 	assert_null(ent_field(&ent_persons, "fullname"));

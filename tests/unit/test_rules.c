@@ -84,6 +84,7 @@ static void test_builtin_has_every_rule(void **state)
 		{"ost.missed_dose.alert_days", 3, "days", "2000-01-01", 0, "EasyDose"},
 		{"ost.missed_dose.escalation_days", 5, "days", "2000-01-01", 0, "EasyDose"},
 		{"ost.missed_dose.review_days", 30, "days", "2000-01-01", 0, "pcmt suggestion"},
+		{"ost.guest.max_days", 30, "days", "2000-01-01", 0, "pcmt suggestion"},
 		{"stats.small_cell_threshold", 5, "persons", "2000-01-01", 1, "Small cells"},
 		{"retention.identity_months", 60, "months", "2000-01-01", 0, "pcmt suggestion"},
 		{"complex.commune.type1.criteria_min", 3, "count", "2025-08-24", 1, "Decision 28/2025/QĐ-TTg"},
