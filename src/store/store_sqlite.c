@@ -3434,6 +3434,29 @@ static void sq_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Each connection's page cache: 32 MiB unless $PCMT_SQLITE_CACHE_KIB says otherwise (64 KiB to
+ * 4 GiB). A server holds one connection per worker thread plus the group writer and the
+ * checkpointer, so this is the knob that sizes pcmt serve's memory beyond its own working set
+ * (docs/deployment.md); the resilience soak sets it small so that a leak is not hidden behind
+ * caches filling up with a growing database. */
+static int sq_cache_pragma(struct store_sqlite *s, struct pcmt_err *err)
+{
+	const char *env = getenv("PCMT_SQLITE_CACHE_KIB");
+	long long kib = 32768;
+	char sql[64], *end;
+
+	if (env && *env) {
+		kib = strtoll(env, &end, 10);
+		if (*end || kib < 64 || kib > 4LL * 1024 * 1024) {
+			err_set(err, ERR_INVALID, "PCMT_SQLITE_CACHE_KIB",
+				"PCMT_SQLITE_CACHE_KIB must be a number of KiB from 64 to 4194304, not '%.40s'", env);
+			return -1;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld;", kib);
+	return exec(s, sql, err);
+}
+
 struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -3457,11 +3480,13 @@ struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 	/* WAL: readers never block the writer; synchronous=NORMAL in WAL loses no committed
 	 * transaction when the process dies (only an OS crash may lose the last ones). */
 	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-		    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;"
+		    "PRAGMA temp_store = MEMORY;"
 		    /* freed space is zeroed: an erased (retention) or re-sealed (rotation) identity leaves no
 		     * old ciphertext behind in free pages for a key that is still around */
 		    "PRAGMA secure_delete = ON;",
 		 err))
+		goto fail;
+	if (sq_cache_pragma(s, err))
 		goto fail;
 	return &s->base;
 fail:
