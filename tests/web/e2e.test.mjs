@@ -375,6 +375,42 @@ try {
     check(await doses() === 1, 'still one dose for today');
     await shot3('clinic-refusal');
 
+    // a guest: a patient of another clinic authorised here for today is listed after the clinic's
+    // own, marked as a guest, found by ID, and Enter, Enter records a guest dose that the home
+    // clinic's queue shows
+    {
+      let home = null, gp = null;
+      for (const f of (await capi('/facilities?kind=ost_point&limit=100')).items) {
+        if (f.id === clinic.id) continue;
+        gp = (await capi(`/mat/queue?facility=${f.id}`)).patients.find((p) => !p.dosed && p.prescription);
+        if (gp) { home = f; break; }
+      }
+      if (!check(!!gp, 'another clinic has a patient waiting, to be authorised here as a guest')) throw new Error('no guest');
+      const me = await capi('/auth/me');
+      const r = await p3.request.post(`${base}/api/v1/guest_authorisations`, {
+        headers: me.csrf_token ? { 'X-CSRF-Token': me.csrf_token } : {},
+        data: { person_id: gp.person_id, home_facility_id: home.id, guest_facility_id: clinic.id,
+          valid_from: today, valid_to: today, issued_by: 'e2e' } });
+      if (!check(r.status() === 201, `the home clinic authorises ${gp.full_name} here for today (${r.status()})`)) throw new Error(await r.text());
+      await p3.goto(`${base}/#/clinic?facility=${clinic.id}`);
+      await p3.reload(); // the page was on this very route: a new queue, as a nurse's F5
+      await p3.waitForSelector(`#main > .view[data-ready="clinic"][data-facility="${clinic.id}"]`, { timeout: 20000 });
+      await p3.waitForFunction(() => document.activeElement && document.activeElement.id === 'clinic-search');
+      await p3.keyboard.type(String(gp.person_id));
+      check(await active.getAttribute('data-person') === String(gp.person_id) &&
+        (await p3.textContent(`#q-${gp.person_id}`)).includes('uống nhờ'), 'the guest is in the queue, marked as a guest, found by ID');
+      await p3.keyboard.press('Enter');
+      await p3.waitForSelector('#dose-mg');
+      check(await p3.inputValue('#dose-mg') === String(gp.prescription.dose_mg) &&
+        await p3.inputValue('.field[data-field="kind"] select') === 'guest', 'the guest\'s dose is pre-filled from the home prescription, as a guest dose');
+      await p3.keyboard.press('Enter');
+      await p3.waitForSelector(`#q-${gp.person_id}[data-dosed="1"]`, { timeout: 10000 });
+      const hq = (await capi(`/mat/queue?facility=${home.id}`)).patients.find((p) => p.person_id === gp.person_id);
+      check(!!hq && hq.dosed && hq.dosed.kind === 'guest' && hq.dosed.facility_id === clinic.id,
+        'the home clinic\'s queue shows the guest dose given here');
+      await shot3('clinic-guest');
+    }
+
     // the evening count, 1 mL short of the books: flagged
     const st = await capi(`/mat/stock?facility=${clinic.id}`);
     check(st.reconciliation === null, 'no count yet today');

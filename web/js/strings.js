@@ -234,6 +234,7 @@ export const strings = {
   'clinic.no_rx': S('Không có đơn thuốc còn hiệu lực trong ngày này.', 'No prescription valid on this day.'),
   'clinic.already': S('Đã cấp liều trong ngày: {mg} mg ({kind}).', 'Already dosed this day: {mg} mg ({kind}).'),
   'clinic.guest': S('Bệnh nhân uống nhờ (đơn của cơ sở khác)', 'Guest patient (prescribed at another clinic)'),
+  'clinic.guest_mark': S('uống nhờ, được phép đến {to}', 'guest, authorised until {to}'),
   'clinic.guest_search': S('Tìm bệnh nhân uống nhờ', 'Find a guest patient'),
   'clinic.guest_hint': S('tên hoặc số định danh, từ 2 ký tự', 'name or ID, 2 characters or more'),
   'clinic.stock': S('Kho thuốc Methadone', 'Methadone stock'),

@@ -143,7 +143,8 @@ export async function render(view, { query, state }) {
       h('span', { class: 'small muted' }, [p.national_id || `#${p.person_id}`, p.dob ? fmtDate(p.dob) : null].filter(Boolean).join(' · '))),
     h('span', { class: 'q-dose' }, p.prescription ? `${p.prescription.dose_mg} mg` : '',
       h('br'), h('span', { class: 'small' }, p.prescription ? enumLabel(enums, 'ost_phase', p.prescription.phase) : '')),
-    h('span', { class: 'q-state' }, dosedMark(p), h('br'), alertBadge(p)))));
+    h('span', { class: 'q-state' }, dosedMark(p), h('br'),
+      p.guest ? h('span', { class: 'small guest-mark' }, t('clinic.guest_mark', { to: fmtDate(p.guest.valid_to) })) : alertBadge(p)))));
     if (!visible.length) list.append(h('li', { class: 'muted', role: 'option', 'aria-disabled': 'true' }, t('clinic.no_match')));
     search.setAttribute('aria-activedescendant', visible.length ? `q-${visible[active].person_id}` : '');
     shown.textContent = t('clinic.shown', { n: visible.length, of: queue.length });
@@ -158,7 +159,9 @@ export async function render(view, { query, state }) {
   }
   async function loadQueue() {
     const d = await api.get('/mat/queue', { facility: fac.id, date });
-    queue = d.patients;
+    // patients of other clinics (any province) authorised to be dosed here today come after the
+    // clinic's own, marked as guests; the server gives only what the dose needs (docs/ost.md)
+    queue = d.patients.concat((d.guests || []).map((g) => ({ ...g, guest: g.authorisation })));
     const s = d.summary;
     summary.textContent = t('clinic.summary', { due: fmtNum(s.due), dosed: fmtNum(s.dosed), waiting: fmtNum(s.waiting),
       alert: fmtNum(s.alert), escalate: fmtNum(s.escalate), review: fmtNum(s.review) });
@@ -168,7 +171,7 @@ export async function render(view, { query, state }) {
     const p = visible[active];
     if (!p) return;
     done.replaceChildren(); // the last confirmation belongs to the patient before
-    doseForm(p, { guest: false });
+    doseForm(p, { guest: !!p.guest });
   }
   search.addEventListener('input', () => { active = 0; drawList(); });
   search.addEventListener('keydown', (e) => {
