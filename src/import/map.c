@@ -313,7 +313,9 @@ json_t *imp_cell_value(const struct field_def *f, const struct imp_cell *c, stru
 			break;
 		}
 		pad_dmy(s, dmy);
-		v = json_string(dmy);
+		/* pad_dmy keeps 31 bytes, which can cut a multibyte character: no date, and no valid string */
+		if (!(v = json_string(dmy)))
+			err_set(err, ERR_INVALID, f->name, "%s must be a date (dd/mm/yyyy or yyyy-mm-dd)", f->name);
 		break;
 	case FT_ENUM:
 		v = enum_value(f, s);
