@@ -345,6 +345,24 @@ fail:
 	return -1;
 }
 
+/* The entity's row of sqlite_province_src and the 1-based field whose referent carries the
+ * province (-1 when the entity has none): the single-row and the bulk insert both set
+ * province_code as the trigger would. */
+static int province_src_col(const struct entity_def *e, const struct sqlite_province_src **srcp)
+{
+	const struct sqlite_province_src *src = NULL;
+	int col = -1;
+
+	for (int i = 0; sqlite_province_src[i].table; i++)
+		if (!strcmp(sqlite_province_src[i].table, e->table))
+			src = &sqlite_province_src[i];
+	for (int f = 0; src && f < e->nfields; f++)
+		if (!strcmp(e->fields[f].name, src->col))
+			col = f + 1;
+	*srcp = src;
+	return col;
+}
+
 /* ---- SQL generated from descriptors --------------------------------------------------------- */
 
 static void select_cols(struct sb *b, const struct entity_def *e)
@@ -375,12 +393,7 @@ static int prepare_entity(struct store_sqlite *s, int ix, struct pcmt_err *err)
 		const struct sqlite_province_src *src = NULL;
 		int col = -1;
 
-		for (int i = 0; sqlite_province_src[i].table; i++)
-			if (!strcmp(sqlite_province_src[i].table, e->table))
-				src = &sqlite_province_src[i];
-		for (int f = 0; src && f < e->nfields; f++)
-			if (!strcmp(e->fields[f].name, src->col))
-				col = f + 1;
+		col = province_src_col(e, &src);
 		sb_add(&b, "created_at, updated_at, id%s) VALUES (", col > 0 ? ", province_code" : "");
 		for (int i = 0; i < e->nfields + 3; i++)
 			sb_add(&b, "%s?%d", i ? ", " : "", i + 1);
@@ -2294,12 +2307,7 @@ static int bulk_statement(struct store_sqlite *s, int ix, int slot, int rows, st
 	struct sb b = {0};
 	int rc, col = -1;
 
-	for (int i = 0; sqlite_province_src[i].table; i++)
-		if (!strcmp(sqlite_province_src[i].table, e->table))
-			src = &sqlite_province_src[i];
-	for (int f = 0; src && f < e->nfields; f++)
-		if (!strcmp(e->fields[f].name, src->col))
-			col = f + 1;
+	col = province_src_col(e, &src);
 	sb_add(&b, "INSERT INTO %s (", e->table);
 	for (int i = 0; i < e->nfields; i++)
 		sb_add(&b, "%s, ", e->fields[i].name);
