@@ -747,7 +747,9 @@ const struct ind_def ind_defs[] = {
 const int ind_ndefs = (int)(sizeof(ind_defs) / sizeof(ind_defs[0]));
 
 const struct ind_pending ind_pending[] = {
-	{"border_units_equipped_pct", "equipment of border guard and coast guard units: no record in pcmt's scope"},
+	{"border_units_equipped_pct", "Border guard and coast guard units equipped to fight drug crime",
+	 "Tỷ lệ đơn vị biên phòng, cảnh sát biển được trang bị phương tiện phòng, chống tội phạm ma túy",
+	 "equipment of border guard and coast guard units: no record in pcmt's scope"},
 };
 const int ind_npending = (int)(sizeof(ind_pending) / sizeof(ind_pending[0]));
 

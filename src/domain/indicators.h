@@ -148,6 +148,7 @@ extern const int ind_ndefs;
  * issue 5): targets naming them are loaded and answered with status no_data and this reason. */
 struct ind_pending {
 	const char *code;
+	const char *name_en, *name_vi; /* named like any indicator, so its target reads in a report */
 	const char *awaits;
 };
 extern const struct ind_pending ind_pending[];

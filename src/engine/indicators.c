@@ -168,6 +168,8 @@ static void resolve(struct work *w, struct tgt *t)
 		t->expr_text = t->code;
 	} else if ((pd = ind_pending_find(t->code))) {
 		t->kind = "pending";
+		t->name_en = pd->name_en;
+		t->name_vi = pd->name_vi;
 		snprintf(t->reason, sizeof(t->reason), "not computed yet: needs %s", pd->awaits);
 		return;
 	} else {
@@ -568,7 +570,8 @@ json_t *ind_catalogue(void)
 						    ind_defs[i].name_en, "name_vi", ind_defs[i].name_vi, "expression",
 						    ind_defs[i].expr, "unit", ind_defs[i].unit, "seed", ind_defs[i].seed));
 	for (int i = 0; i < ind_npending; i++)
-		json_array_append_new(ps, json_pack("{s:s, s:s}", "code", ind_pending[i].code, "awaits",
+		json_array_append_new(ps, json_pack("{s:s, s:s, s:s, s:s}", "code", ind_pending[i].code,
+						    "name_en", ind_pending[i].name_en, "name_vi", ind_pending[i].name_vi, "awaits",
 						    ind_pending[i].awaits));
 	json_object_set_new(c, "measures", ms);
 	json_object_set_new(c, "indicators", ds);

@@ -167,6 +167,12 @@ static void test_values_and_status(void **state)
 	t = target(&r, "border_units_equipped_pct");
 	assert_string_equal(json_string_value(json_object_get(t, "status")), "no_data");
 	assert_non_null(strstr(json_string_value(json_object_get(t, "reason")), "not computed yet"));
+	/* named in both languages like a computed one (a report lists it by name, not by code) */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(t, "indicator"), "kind")), "pending");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(t, "indicator"), "name_vi")),
+			       "biên phòng"));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(t, "indicator"), "name_en")),
+			       "Border guard"));
 	t = target(&r, "no_such_indicator");
 	assert_string_equal(json_string_value(json_object_get(t, "status")), "no_data");
 	assert_non_null(strstr(json_string_value(json_object_get(t, "reason")), "unknown indicator"));

@@ -86,7 +86,7 @@ try {
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) pageErrors.push(m.text()); });
-  // a full page can be long (the plans page of the demo province is ~70,000 px) and the machine
+  // a full page can be long (the demo province's persons and drug-free pages) and the machine
   // loaded: 30 s, playwright's default, is not always enough to capture it
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, timeout: 120000 });
   const api = async (path) => {
@@ -236,6 +236,20 @@ try {
     await allLabelled(name);
     await shot(name);
   }
+  // the plans page: a summary row per target first, each target's table of units folded until its
+  // summary link opens it (unfolded, the demo province's page was ~70,000 px tall)
+  const targets = page.locator('main[data-page="plans"] section.target');
+  const nTargets = await targets.count();
+  check(nTargets > 0 && await page.locator('main[data-page="plans"] table.summary tbody tr').count() === nTargets,
+    `plans page: one summary row per target (${nTargets} targets)`);
+  const planHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+  check(planHeight < 20000, `plans page: ${planHeight} px tall with the units folded`);
+  const withUnits = await targets.evaluateAll((els) => els.findIndex((el) => el.querySelector('details.units')));
+  check(withUnits >= 0, 'plans page: a target has a table of the units below');
+  await page.locator('main[data-page="plans"] table.summary tbody tr a').nth(withUnits).click();
+  check(await targets.nth(withUnits).locator('details.units').evaluate((d) => d.open)
+    && await targets.nth(withUnits).locator('details.units table.data tbody tr').first().isVisible(),
+    'plans page: the summary link opens its target\'s units');
   // the plans page offers the plan's report as xlsx, written by the server
   const xlsxHref = await page.getAttribute('a[href*="format=xlsx"]', 'href');
   const xlsx = await page.request.get(base + xlsxHref);

@@ -191,6 +191,8 @@ export const strings = {
   'plans.due': S('Thời hạn', 'Due'),
   'plans.measures': S('Số liệu thành phần', 'Measures'),
   'plans.reason': S('Ghi chú', 'Note'),
+  'plans.summary': S('Tóm tắt các chỉ tiêu', 'Targets at a glance'),
+  'plans.units': S('{n} đơn vị trực thuộc', '{n} units below'),
   'plans.period_line': S('Kỳ {name} ({from} – {to}), tính đến {on}', 'Period {name} ({from} – {to}), measured on {on}'),
 
   'clinic.title': S('Cơ sở điều trị thay thế: cấp phát thuốc', 'Substitution clinic: dispensing'),

@@ -42,16 +42,42 @@ export async function render(main, { query, state }) {
     let d;
     try { d = await api.get('/indicators', { plan: plan.code, orgunit: unit ? unit.id : null, period: query.period }); }
     catch (e) { throw new Error(errorText(e)); }
-    return d.targets.map((x) => section(`${pick(x.indicator, 'name') || x.indicator.code} (${x.comparator} ${fmtNum(x.value)}${x.unit === 'percent' ? '%' : ''})`,
-      x.statement ? h('p', { class: 'muted small' }, x.statement) : null,
-      h('p', {}, t('plans.period_line', { name: x.period ? x.period.name : '', from: fmtDate(x.period && x.period.from), to: fmtDate(x.period && x.period.to), on: fmtDate(x.period && x.period.measured_on) }),
-        ' · ', statusBadge(x.status), x.result !== null && x.result !== undefined ? ` ${fmtNum(x.result, 1)}` : '', x.reason ? ` — ${x.reason}` : ''),
-      x.units && x.units.length ? table({ filename: `indicators-${plan.code}-${x.indicator.code}`.replace(/[^\w-]/g, '_'), columns: [
-        { label: t('common.orgunit'), value: (u) => (u.orgunit.kind !== 'commune' && (!unit || u.orgunit.id !== unit.id)
-          ? h('a', { href: href('plans', { plan: plan.code, ou: u.orgunit.id, period: query.period }) }, u.orgunit.name) : u.orgunit.name), text: (u) => u.orgunit.name },
-        { label: t('plans.value'), num: true, value: (u) => (u.value === null || u.value === undefined ? '—' : fmtNum(u.value, 1)) },
-        { label: t('plans.status'), value: (u) => statusBadge(u.status), text: (u) => t(`status.${u.status}`) },
-        { label: t('plans.measures'), value: (u) => Object.entries(u.measures || {}).map(([k, v]) => `${k}: ${fmtNum(v, 2)}`).join(', ') },
-        { label: t('plans.reason'), value: (u) => u.reason || '' }], rows: x.units }) : null));
+    const goal = (x) => `${x.comparator} ${fmtNum(x.value)}${x.unit === 'percent' ? '%' : ''}`;
+    const name = (x) => pick(x.indicator, 'name') || x.indicator.code;
+    // One section per target, its units' table folded: a province's plan has a dozen targets with a
+    // row per unit below each (130 communes for Nghe An after the reform), which unfolded made a page
+    // of ~70,000 px. The summary table first answers "how are we doing" on one screen; a row's link
+    // opens and scrolls to its target. Printing unfolds every table (the print style sheet).
+    const sections = d.targets.map((x) => {
+      const units = x.units || [];
+      const tally = {};
+      for (const u of units) tally[u.status] = (tally[u.status] || 0) + 1;
+      const folded = units.length ? h('details', { class: 'units' },
+        h('summary', {}, t('plans.units', { n: fmtNum(units.length) }), ' — ',
+          Object.entries(tally).map(([st, n]) => `${t(`status.${st}`)} ${fmtNum(n)}`).join(' · ')),
+        table({ filename: `indicators-${plan.code}-${x.indicator.code}`.replace(/[^\w-]/g, '_'), columns: [
+          { label: t('common.orgunit'), value: (u) => (u.orgunit.kind !== 'commune' && (!unit || u.orgunit.id !== unit.id)
+            ? h('a', { href: href('plans', { plan: plan.code, ou: u.orgunit.id, period: query.period }) }, u.orgunit.name) : u.orgunit.name), text: (u) => u.orgunit.name },
+          { label: t('plans.value'), num: true, value: (u) => (u.value === null || u.value === undefined ? '—' : fmtNum(u.value, 1)) },
+          { label: t('plans.status'), value: (u) => statusBadge(u.status), text: (u) => t(`status.${u.status}`) },
+          { label: t('plans.measures'), value: (u) => Object.entries(u.measures || {}).map(([k, v]) => `${k}: ${fmtNum(v, 2)}`).join(', ') },
+          { label: t('plans.reason'), value: (u) => u.reason || '' }], rows: units })) : null;
+      const el = section(`${name(x)} (${goal(x)})`,
+        x.statement ? h('p', { class: 'muted small' }, x.statement) : null,
+        h('p', {}, t('plans.period_line', { name: x.period ? x.period.name : '', from: fmtDate(x.period && x.period.from), to: fmtDate(x.period && x.period.to), on: fmtDate(x.period && x.period.measured_on) }),
+          ' · ', statusBadge(x.status), x.result !== null && x.result !== undefined ? ` ${fmtNum(x.result, 1)}` : '', x.reason ? ` — ${x.reason}` : ''),
+        folded);
+      el.classList.add('target');
+      return { x, el, folded };
+    });
+    // the router owns location.hash, so the summary's links scroll by hand instead of #anchors
+    const open = (s) => (ev) => { ev.preventDefault(); if (s.folded) s.folded.open = true; s.el.scrollIntoView({ block: 'start' }); };
+    const summary = section(t('plans.summary'), table({ filename: `targets-${plan.code}`.replace(/[^\w-]/g, '_'), className: 'summary', columns: [
+      { label: t('plans.indicator'), value: (s) => h('a', { href: '#', onclick: open(s) }, name(s.x)), text: (s) => name(s.x) },
+      { label: t('plans.target'), value: (s) => goal(s.x) },
+      { label: t('plans.value'), num: true, value: (s) => (s.x.result === null || s.x.result === undefined ? '—' : fmtNum(s.x.result, 1)) },
+      { label: t('plans.status'), value: (s) => statusBadge(s.x.status), text: (s) => t(`status.${s.x.status}`) },
+      { label: t('plans.period'), value: (s) => (s.x.period ? s.x.period.name : '') }], rows: sections }));
+    return [summary, ...sections.map((s) => s.el)];
   }));
 }
