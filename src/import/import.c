@@ -13,6 +13,7 @@
  * of the same file finds an earlier one by its key. */
 #include "import/imp.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,13 +175,12 @@ struct run {
 	struct ou_slot *ou_tab;
 	size_t ou_n, ou_cap;
 	struct hset seen;
-	json_t *in;        /* the row's cells as JSON, emptied for each row (one object per file) */
-	json_t **pending;  /* validated rows not yet written */
-	long *prow;        /* their row numbers */
+	int typed;         /* rows travel as bulk_vals (see "rows in typed form") */
+	long *prow;        /* pending rows' row numbers */
 	size_t npending;
-	struct bulk_val *vals;
-	char **dumps;      /* JSON text made for bulk_val, freed after each batch */
-	size_t ndumps;
+	struct bulk_val *vals; /* typed rows not yet written, BATCH * nfields */
+	struct rd_batch **held; /* the reader's batches they point into */
+	size_t nheld, heldcap;
 	long last_progress;
 };
 
@@ -372,33 +372,185 @@ static void i64_text(int64_t v, char buf[24])
 	buf[k] = '\0';
 }
 
-/* Digest of a validated row's non-derived values (identical rows inside one file). */
-static uint64_t row_digest(struct run *r, json_t *rec)
+/* ---- rows in typed form ----------------------------------------------------------------------- *
+ * Entities written by bulk_insert (no unique field, not the org-unit tree) travel from the reader
+ * thread to the writer as bulk_vals (e->nfields of them, descriptor order, derived fields
+ * included) with their text in the batch's arena: the writer never builds or frees a JSON object
+ * for a new row, and the reader frees the JSON it made itself. A reference is given as the cell's
+ * text in refs[] until the writer resolves it; an org unit given by code has .s set until then. */
+
+enum { RD_BATCH = 512, RD_QUEUE = 8, RD_REFS = 8, ARENA_CHUNK = 64 * 1024 };
+
+struct arena {
+	struct arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* A copy of s[0..n) and a NUL in *a's chunks, or NULL out of memory. */
+static const char *arena_dup(struct arena **a, const char *s, size_t n)
+{
+	struct arena *c = *a;
+	char *p;
+
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > ARENA_CHUNK ? n + 1 : ARENA_CHUNK;
+
+		if (!(c = malloc(sizeof(*c) + cap)))
+			return NULL;
+		c->next = *a;
+		c->used = 0;
+		c->cap = cap;
+		*a = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a) {
+		struct arena *next = a->next;
+
+		free(a);
+		a = next;
+	}
+}
+
+struct rd_ref {
+	int field;
+	const char *text; /* the cell's text as imp_cell_value gave it (in the batch's arena) */
+};
+
+struct rd_err {
+	char field[64];
+	char message[256];
+};
+
+/* One row as the reader leaves it: validated, in typed form (v) or as JSON (rec, entities written
+ * row by row), each reference holding the placeholder id 1 until the writer resolves refs[]; or
+ * err, the first fault the row's cells or ent_validate found (after the references before it,
+ * which the writer still resolves first: their error would have come first). */
+struct rd_row {
+	long row;
+	size_t pos, total;
+	json_t *rec;
+	struct bulk_val *v;
+	struct rd_err *err;
+	int nrefs;
+	struct rd_ref refs[RD_REFS];
+};
+
+struct rd_batch {
+	size_t n;
+	int held;              /* the writer keeps it: pending rows point into it */
+	struct bulk_val *vals; /* RD_BATCH * nfields, typed entities */
+	struct arena *arena;
+	struct rd_row rows[RD_BATCH];
+};
+
+static void rd_batch_free(struct rd_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		json_decref(b->rows[i].rec);
+		free(b->rows[i].err);
+	}
+	free(b->vals);
+	arena_free(b->arena);
+	free(b);
+}
+
+/* Drops the batches the pending rows pointed into (after they were written). */
+static void held_free(struct run *r)
+{
+	for (size_t i = 0; i < r->nheld; i++)
+		rd_batch_free(r->held[i]);
+	r->nheld = 0;
+}
+
+/* Digest of a typed row's non-derived values (identical rows inside one file). */
+static uint64_t row_digest(struct run *r, const struct bulk_val *v)
 {
 	uint64_t h = 14695981039346656037ULL;
 
 	for (int k = 0; k < r->nkeys; k++) {
-		json_t *v = json_object_get(rec, r->e->fields[r->keys[k]].name);
+		const struct bulk_val *x = &v[r->keys[k]];
 		char buf[32];
 
-		if (!v || json_is_null(v)) {
+		if (x->is_null) {
 			h = fnv("\x01", 1, h);
-		} else if (json_is_string(v)) {
-			h = fnv(json_string_value(v), json_string_length(v) + 1, h);
-		} else if (json_is_integer(v)) {
-			i64_text(json_integer_value(v), buf);
-			h = fnv(buf, strlen(buf) + 1, h);
-		} else if (json_is_boolean(v)) {
-			h = fnv(json_is_true(v) ? "t" : "f", 2, h);
+		} else if (x->s) {
+			h = fnv(x->s, strlen(x->s) + 1, h);
 		} else {
-			char *d = json_dumps(v, JSON_COMPACT);
-
-			h = fnv(d ? d : "", d ? strlen(d) + 1 : 1, h);
-			free(d);
+			i64_text(x->i, buf);
+			h = fnv(buf, strlen(buf) + 1, h);
 		}
 		h = fnv("\x1f", 1, h);
 	}
 	return h;
+}
+
+/* The validated JSON record a typed row stands for (store calls that take JSON: find, insert). */
+static json_t *typed_json(const struct entity_def *e, const struct bulk_val *v, int only_field)
+{
+	json_t *rec = json_object(), *x;
+
+	if (!rec)
+		return NULL;
+	for (int f = 0; f < e->nfields; f++) {
+		const struct field_def *fd = &e->fields[f];
+
+		if (only_field >= 0 && f != only_field)
+			continue;
+		if (v[f].is_null)
+			x = json_null();
+		else if (fd->type == FT_BOOL)
+			x = json_boolean(v[f].i);
+		else if (fd->type == FT_JSON)
+			x = json_loads(v[f].s, 0, NULL);
+		else if (v[f].s)
+			x = json_string(v[f].s);
+		else
+			x = json_integer(v[f].i);
+		if (!x || json_object_set_new(rec, fd->name, x)) {
+			json_decref(rec);
+			return NULL;
+		}
+	}
+	return rec;
+}
+
+/* The reader's side: a validated record into typed form, its text copied into the batch's arena. */
+static int typed_from(const struct entity_def *e, json_t *rec, struct bulk_val *v, struct arena **a)
+{
+	for (int f = 0; f < e->nfields; f++) {
+		json_t *x = json_object_get(rec, e->fields[f].name);
+
+		memset(&v[f], 0, sizeof(v[f]));
+		if (!x || json_is_null(x)) {
+			v[f].is_null = 1;
+		} else if (json_is_integer(x)) {
+			v[f].i = json_integer_value(x);
+		} else if (json_is_boolean(x)) {
+			v[f].i = json_is_true(x);
+		} else if (json_is_string(x)) {
+			if (!(v[f].s = arena_dup(a, json_string_value(x), json_string_length(x))))
+				return -1;
+		} else {
+			char *d = json_dumps(x, JSON_COMPACT);
+
+			v[f].s = d ? arena_dup(a, d, strlen(d)) : NULL;
+			free(d);
+			if (!v[f].s)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static int same_row(struct run *r, json_t *a, json_t *b)
@@ -432,8 +584,6 @@ static int write_one(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 
 static int flush_bulk(struct run *r, struct pcmt_err *err)
 {
-	const struct entity_def *e = r->e;
-	int nf = e->nfields, rc = -1;
 	int64_t first;
 
 	if (!r->npending)
@@ -443,48 +593,16 @@ static int flush_bulk(struct run *r, struct pcmt_err *err)
 			return -1;
 		r->bulk = 1;
 	}
-	for (size_t i = 0; i < r->npending; i++) {
-		struct bulk_val *v = r->vals + i * (size_t)nf;
-
-		for (int f = 0; f < nf; f++) {
-			json_t *x = json_object_get(r->pending[i], e->fields[f].name);
-
-			memset(&v[f], 0, sizeof(v[f]));
-			if (!x || json_is_null(x)) {
-				v[f].is_null = 1;
-			} else if (json_is_integer(x)) {
-				v[f].i = json_integer_value(x);
-			} else if (json_is_boolean(x)) {
-				v[f].i = json_is_true(x);
-			} else if (json_is_string(x)) {
-				v[f].s = json_string_value(x);
-			} else {
-				char *d = json_dumps(x, JSON_COMPACT);
-
-				if (!d) {
-					err_set(err, ERR_INTERNAL, NULL, "out of memory");
-					goto out;
-				}
-				r->dumps[r->ndumps++] = d;
-				v[f].s = d;
-			}
-		}
-	}
-	if (r->s->ops->bulk_insert(r->s, e, r->vals, r->npending, &first, err))
-		goto out;
+	if (r->s->ops->bulk_insert(r->s, r->e, r->vals, r->npending, &first, err))
+		return -1;
 	r->res->inserted += (long)r->npending;
-	rc = 0;
-out:
-	for (size_t i = 0; i < r->npending; i++)
-		json_decref(r->pending[i]);
 	r->npending = 0;
-	for (size_t i = 0; i < r->ndumps; i++)
-		free(r->dumps[i]);
-	r->ndumps = 0;
-	return rc;
+	held_free(r);
+	return 0;
 }
 
-/* One validated, resolved row: skip it, update the match, or write it. */
+/* One validated, resolved row of an entity written row by row (a unique field, or the org-unit
+ * tree): skip it, update the match, or write it. */
 static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 {
 	const struct entity_def *e = r->e;
@@ -524,8 +642,7 @@ static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 	} else {
 		int64_t had = 1;
 
-		/* a person with no rows of e before this import has none to match (rows of this file are
-		 * in r->seen): one lookup per person instead of one per row */
+		/* a person with no rows of e before this import has none to match */
 		if (r->pfield >= 0) {
 			char key[24];
 
@@ -546,57 +663,178 @@ static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 			return 0;
 		}
 	}
-	if (r->uniq < 0) {
-		int dup = hset_add(&r->seen, row_digest(r, rec));
+	if (r->res->failed && !r->o->partial)
+		return 0; /* nothing will be written: only keep checking */
+	return write_one(r, row, rec, err);
+}
 
-		if (dup < 0)
+/* One validated, resolved row in typed form (b: its batch): skip it when it is already there or
+ * earlier in the file, else keep it for the next bulk_insert. */
+static int take_typed(struct run *r, long row, struct bulk_val *v, struct rd_batch *b, struct pcmt_err *err)
+{
+	const struct entity_def *e = r->e;
+	int64_t id = 0, had = 1;
+	int n = 0, nf = e->nfields;
+	json_t *rec = NULL;
+
+	/* a person with no rows of e before this import has none to match (rows of this file are in
+	 * r->seen): one lookup per person instead of one per row */
+	if (r->pfield >= 0) {
+		char key[24];
+
+		i64_text(v[r->pfield].i, key);
+		if (!kmap_get(&r->has_rows, key, &had)) {
+			if (!(rec = typed_json(e, v, r->pfield)))
+				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			n = r->s->ops->find(r->s, e, r->o->scope, rec, &r->pfield, 1, &id, &n, err) ? -1 : n;
+			json_decref(rec);
+			if (n < 0)
+				return -1;
+			had = n > 0;
+			if (kmap_put(&r->has_rows, key, had))
+				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		}
+	}
+	if (had) {
+		if (!(rec = typed_json(e, v, -1)))
 			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
-		if (dup) {
+		n = r->s->ops->find(r->s, e, r->o->scope, rec, r->keys, r->nkeys, &id, &n, err) ? -1 : n;
+		json_decref(rec);
+		if (n < 0)
+			return -1;
+		if (n) {
 			r->res->skipped++;
 			return 0;
 		}
 	}
+	int dup = hset_add(&r->seen, row_digest(r, v));
+
+	if (dup < 0)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (dup) {
+		r->res->skipped++;
+		return 0;
+	}
 	if (r->res->failed && !r->o->partial)
 		return 0; /* nothing will be written: only keep checking */
-	if (r->uniq >= 0 || (e->flags & E_ORGUNIT))
-		return write_one(r, row, rec, err);
+	if (!b->held) {
+		if (r->nheld == r->heldcap) {
+			size_t cap = r->heldcap ? r->heldcap * 2 : 64;
+			struct rd_batch **nh = realloc(r->held, cap * sizeof(*nh));
+
+			if (!nh)
+				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			r->held = nh;
+			r->heldcap = cap;
+		}
+		r->held[r->nheld++] = b;
+		b->held = 1;
+	}
 	r->prow[r->npending] = row;
-	r->pending[r->npending++] = json_incref(rec);
+	memcpy(r->vals + r->npending * (size_t)nf, v, (size_t)nf * sizeof(*v));
+	r->npending++;
 	if (r->npending == BATCH)
 		return flush_bulk(r, err);
 	return 0;
 }
 
-static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size_t pos, size_t total,
-		  struct pcmt_err *err)
+/* ---- the pipeline: a reader thread parses and validates, the caller's thread writes ----------- *
+ * Parsing a cell, ent_validate and the JSON they build are pure and were half of an import's CPU
+ * time; the store is the other half. The reader thread (rd_*) runs the parser and everything pure
+ * on each row and hands rows over in batches through a bounded queue; the caller's thread, which
+ * owns the store and its transaction, takes them in file order and does everything that touches
+ * the database (natural keys, org units, the rows already there, the writes). Rows are taken in
+ * the order the parser gave them, so results, row errors and their order are those of a single
+ * thread. */
+
+struct rd_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty, nonfull;
+	struct rd_batch *q[RD_QUEUE];
+	size_t head, n;
+	int done;       /* the reader has finished (rc, err, where are set) */
+	int stop;       /* the writer gave up: the reader stops at its next batch */
+	int rc;
+	struct pcmt_err err;
+	struct imp_where where;
+};
+
+struct reader {
+	struct run *r;      /* read-only here except r->map and r->have_map, set before any row is sent */
+	struct rd_queue *q;
+	struct rd_batch *cur;
+	json_t *in;         /* the row's cells as JSON, emptied for each row (one object per file) */
+	const void *buf;
+	size_t n;
+};
+
+/* Hands the reader's batch to the writer, waiting while the queue is full. -1 when the writer
+ * has stopped. */
+static int rd_send(struct reader *d)
 {
-	struct run *r = cls;
+	struct rd_queue *q = d->q;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == RD_QUEUE && !q->stop)
+		pthread_cond_wait(&q->nonfull, &q->mu);
+	if (q->stop) {
+		rc = -1;
+	} else {
+		q->q[(q->head + q->n) % RD_QUEUE] = d->cur;
+		q->n++;
+		d->cur = NULL;
+		pthread_cond_signal(&q->nonempty);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+static int rd_fail(struct rd_row *x, const char *field, const char *msg)
+{
+	if (!(x->err = calloc(1, sizeof(*x->err))))
+		return -1;
+	snprintf(x->err->field, sizeof(x->err->field), "%s", field ? field : "");
+	snprintf(x->err->message, sizeof(x->err->message), "%s", msg);
+	return 0;
+}
+
+/* The parser's callback on the reader thread: the header, then each row's pure work. */
+static int rd_on_row(void *cls, long row, const struct imp_cell *cells, int n, size_t pos, size_t total,
+		     struct pcmt_err *err)
+{
+	struct reader *d = cls;
+	struct run *r = d->r;
 	const struct entity_def *e = r->e;
-	json_t *in = r->in, *rec = NULL;
 	struct pcmt_err re;
+	struct rd_batch *b;
+	struct rd_row *x;
 	char msg[256];
-	int rc = -1, bad = 0;
-	int32_t date = DATE_NONE;
+	int oom = 0;
 
 	if (!r->have_map) {
 		r->have_map = 1;
 		return imp_map_header(e, cells, n, &r->map, err);
 	}
-	r->res->rows++;
-	if (r->o->progress && r->res->rows - r->last_progress >= PROGRESS_EVERY) {
-		r->last_progress = r->res->rows;
-		r->o->progress(r->o->progress_cls, pos, total, r->res->rows);
+	if (!d->cur) {
+		if (!(d->cur = calloc(1, sizeof(*d->cur))) ||
+		    (r->typed && !(d->cur->vals = calloc((size_t)RD_BATCH * (size_t)e->nfields, sizeof(*d->cur->vals)))))
+			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 	}
-	if (json_object_clear(in))
+	b = d->cur;
+	x = &b->rows[b->n++];
+	x->row = row;
+	x->pos = pos;
+	x->total = total;
+	if (json_object_clear(d->in))
 		return err_set(err, ERR_INTERNAL, NULL, "cannot reuse the row's object");
-	err_clear(&re);
-	for (int c = 0; c < n && !bad; c++) {
+	for (int c = 0; c < n && !x->err && !oom; c++) {
 		int f = c < r->map.ncols ? r->map.field_of[c] : IMP_COL_IGNORE;
 		json_t *v;
 
 		if (c >= r->map.ncols && cells[c].n) {
 			snprintf(msg, sizeof(msg), "column %d has a value but no header", c + 1);
-			bad = row_error(r, row, "", msg) ? -1 : 1;
+			oom = rd_fail(x, "", msg);
 			break;
 		}
 		if (f < 0 || !cells[c].n)
@@ -605,70 +843,156 @@ static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size
 		v = imp_cell_value(&e->fields[f], &cells[c], &re);
 		if (!v) {
 			if (re.code != ERR_OK)
-				bad = row_error(r, row, e->fields[f].name, re.message) ? -1 : 1;
+				oom = rd_fail(x, e->fields[f].name, re.message);
 			continue;
 		}
 		if (e->fields[f].type == FT_REF) {
-			int64_t id;
-
-			msg[0] = '\0';
-			if (ref_resolve(r, &e->fields[f], json_string_value(v), &id, msg, sizeof(msg), err)) {
+			/* resolved by the writer; 1 stands for it meanwhile (ent_validate wants a positive id,
+			 * and no check hook reads a reference's value, only whether it is there) */
+			if (x->nrefs == RD_REFS) {
 				json_decref(v);
-				goto out;
+				return err_set(err, ERR_INTERNAL, NULL, "too many references in one row");
 			}
+			x->refs[x->nrefs].field = f;
+			if (!(x->refs[x->nrefs++].text = arena_dup(&b->arena, json_string_value(v), json_string_length(v))))
+				oom = 1;
 			json_decref(v);
-			if (!id) {
-				bad = row_error(r, row, e->fields[f].name, msg) ? -1 : 1;
-				continue;
+			v = json_integer(1);
+		}
+		json_object_set_new(d->in, e->fields[f].name, v);
+	}
+	if (!x->err && !oom) {
+		err_clear(&re);
+		if (ent_validate(e, &r->o->ctx, d->in, 0, &x->rec, &re)) {
+			if (re.code == ERR_INTERNAL) {
+				*err = re;
+				return -1;
 			}
-			v = json_integer(id);
+			oom = rd_fail(x, re.field, re.message);
+		} else if (r->typed) {
+			x->v = b->vals + (b->n - 1) * (size_t)e->nfields;
+			oom = typed_from(e, x->rec, x->v, &b->arena);
+			json_decref(x->rec);
+			x->rec = NULL;
 		}
-		json_object_set_new(in, e->fields[f].name, v);
 	}
-	if (bad) {
-		rc = bad < 0 ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
-		goto out;
+	if (oom)
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	if (b->n == RD_BATCH && rd_send(d))
+		return err_set(err, ERR_INTERNAL, NULL, "the import stopped");
+	return 0;
+}
+
+static void *rd_main(void *cls)
+{
+	struct reader *d = cls;
+	struct rd_queue *q = d->q;
+	const struct imp_opts *o = d->r->o;
+	struct imp_where where = {0, 0};
+	struct pcmt_err err;
+	int rc;
+
+	err_clear(&err);
+	rc = o->format == IMP_XLSX ? xlsx_parse(d->buf, d->n, &o->lim, rd_on_row, d, &where, &err)
+				   : csv_parse(d->buf, d->n, &o->lim, rd_on_row, d, &where, &err);
+	if (rc == 0 && d->cur && d->cur->n && rd_send(d))
+		rc = err_set(&err, ERR_INTERNAL, NULL, "the import stopped");
+	rd_batch_free(d->cur);
+	d->cur = NULL;
+	pthread_mutex_lock(&q->mu);
+	q->done = 1;
+	q->rc = rc;
+	q->err = err;
+	q->where = where;
+	pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* The next batch, or NULL when the reader is done and everything it sent was taken. */
+static struct rd_batch *rd_next(struct rd_queue *q)
+{
+	struct rd_batch *b = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	while (!q->n && !q->done)
+		pthread_cond_wait(&q->nonempty, &q->mu);
+	if (q->n) {
+		b = q->q[q->head];
+		q->head = (q->head + 1) % RD_QUEUE;
+		q->n--;
+		pthread_cond_signal(&q->nonfull);
 	}
-	err_clear(&re);
-	if (ent_validate(e, &r->o->ctx, in, 0, &rec, &re)) {
-		if (re.code == ERR_INTERNAL) {
-			*err = re;
-			goto out;
-		}
-		rc = row_error(r, row, re.field, re.message) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
-		goto out;
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+/* The writer's side of one row: its references, its org units, then take(). */
+static int wr_row(struct run *r, struct rd_row *x, struct rd_batch *b, struct pcmt_err *err)
+{
+	const struct entity_def *e = r->e;
+	long row = x->row;
+	json_t *rec = x->rec;
+	struct bulk_val *tv = x->v;
+	struct pcmt_err re;
+	char msg[256];
+	int32_t date = DATE_NONE;
+
+	r->res->rows++;
+	if (r->o->progress && r->res->rows - r->last_progress >= PROGRESS_EVERY) {
+		r->last_progress = r->res->rows;
+		r->o->progress(r->o->progress_cls, x->pos, x->total, r->res->rows);
 	}
+	for (int k = 0; k < x->nrefs; k++) {
+		const struct field_def *fd = &e->fields[x->refs[k].field];
+		int64_t id;
+
+		msg[0] = '\0';
+		if (ref_resolve(r, fd, x->refs[k].text, &id, msg, sizeof(msg), err))
+			return -1;
+		if (!id)
+			return row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
+		if (tv)
+			tv[x->refs[k].field].i = id;
+		else if (rec && json_object_set_new(rec, fd->name, json_integer(id)))
+			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	}
+	if (x->err)
+		return row_error(r, row, x->err->field, x->err->message) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
 	/* org units by code as in force on the row's date */
 	if (r->map.date_field >= 0) {
-		const char *d = json_string_value(json_object_get(rec, e->fields[r->map.date_field].name));
+		const char *d = tv ? tv[r->map.date_field].s : json_string_value(json_object_get(rec, e->fields[r->map.date_field].name));
 
 		if (!d || date_parse(d, &date))
 			date = DATE_NONE;
 	}
 	for (int f = 0; f < e->nfields; f++) {
 		const struct field_def *fd = &e->fields[f];
-		json_t *v = json_object_get(rec, fd->name);
+		const char *code = tv ? (tv[f].is_null ? NULL : tv[f].s) : json_string_value(json_object_get(rec, fd->name));
 		struct ou_info ou;
 
-		if (fd->type != FT_OU || !json_is_string(v))
+		if (fd->type != FT_OU || !code)
 			continue;
 		err_clear(&re);
-		if (ou_resolve(r, json_string_value(v), date, &ou, &re)) {
+		if (ou_resolve(r, code, date, &ou, &re)) {
 			if (re.code != ERR_NOT_FOUND) {
 				*err = re;
-				goto out;
+				return -1;
 			}
-			snprintf(msg, sizeof(msg), "%s: no org unit with code \"%.20s\"", fd->name, json_string_value(v));
-			rc = row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
-			goto out;
+			snprintf(msg, sizeof(msg), "%s: no org unit with code \"%.20s\"", fd->name, code);
+			return row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
 		}
 		if (fd->ou_kind && strcmp(ou.kind, fd->ou_kind)) {
 			snprintf(msg, sizeof(msg), "%s must be a %s, but %s (%.80s) is a %s", fd->name, fd->ou_kind, ou.code,
 				 ou.name, ou.kind);
-			rc = row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
-			goto out;
+			return row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
 		}
-		json_object_set_new(rec, fd->name, json_integer(ou.id));
+		if (tv) {
+			tv[f].s = NULL;
+			tv[f].i = ou.id;
+		} else {
+			json_object_set_new(rec, fd->name, json_integer(ou.id));
+		}
 		/* the unit that scopes the row (persons' residence) must lie in the importer's subtree: checked
 		 * here, before any write, because a refused insert must leave nothing behind in the file's
 		 * one transaction */
@@ -677,17 +1001,68 @@ static int on_row(void *cls, long row, const struct imp_cell *cells, int n, size
 			int yes = 0;
 
 			if (r->s->ops->ou_within(r->s, ou.id, r->o->scope->ou_id, &yes, err))
-				goto out;
+				return -1;
 			if (!yes) {
 				snprintf(msg, sizeof(msg), "%s: %s (%.80s) lies outside your org unit", fd->name, ou.code, ou.name);
-				rc = row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
-				goto out;
+				return row_error(r, row, fd->name, msg) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
 			}
 		}
 	}
-	rc = take(r, row, rec, err);
+	return tv ? take_typed(r, row, tv, b, err) : take(r, row, rec, err);
+}
+
+/* Runs the parser on a reader thread and takes its rows here, in order. Returns the first error,
+ * the reader's (a malformed file, *where set) or this side's (the database). */
+static int pipe_run(struct run *r, const void *buf, size_t n, struct imp_where *where, struct pcmt_err *err)
+{
+	struct rd_queue q;
+	struct reader d;
+	pthread_t th;
+	struct rd_batch *b;
+	int rc = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&d, 0, sizeof(d));
+	d.r = r;
+	d.q = &q;
+	d.buf = buf;
+	d.n = n;
+	if (!(d.in = json_object()))
+		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.nonempty, NULL);
+	pthread_cond_init(&q.nonfull, NULL);
+	if (pthread_create(&th, NULL, rd_main, &d)) {
+		rc = err_set(err, ERR_INTERNAL, NULL, "cannot start the reader thread");
+		goto out;
+	}
+	while ((b = rd_next(&q))) {
+		for (size_t i = 0; rc == 0 && i < b->n; i++)
+			rc = wr_row(r, &b->rows[i], b, err);
+		if (!b->held)
+			rd_batch_free(b);
+		if (rc) {
+			pthread_mutex_lock(&q.mu);
+			q.stop = 1;
+			pthread_cond_signal(&q.nonfull);
+			pthread_mutex_unlock(&q.mu);
+			break;
+		}
+	}
+	pthread_join(th, NULL);
+	/* batches the reader sent before it saw the stop */
+	for (size_t i = 0; i < q.n; i++)
+		rd_batch_free(q.q[(q.head + i) % RD_QUEUE]);
+	if (rc == 0 && q.rc) {
+		*err = q.err;
+		*where = q.where;
+		rc = -1;
+	}
 out:
-	json_decref(rec);
+	pthread_cond_destroy(&q.nonfull);
+	pthread_cond_destroy(&q.nonempty);
+	pthread_mutex_destroy(&q.mu);
+	json_decref(d.in);
 	return rc;
 }
 
@@ -740,20 +1115,17 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 		if ((e->fields[f].flags & F_UNIQUE) && r.uniq < 0)
 			r.uniq = f;
 	}
-	r.pending = calloc(BATCH, sizeof(*r.pending));
 	r.prow = calloc(BATCH, sizeof(*r.prow));
 	r.vals = calloc((size_t)BATCH * (size_t)e->nfields, sizeof(*r.vals));
-	r.dumps = calloc((size_t)BATCH * (size_t)e->nfields, sizeof(*r.dumps));
-	r.in = json_object();
-	if (!r.pending || !r.prow || !r.vals || !r.dumps || !r.in) {
+	r.typed = r.uniq < 0 && !(e->flags & E_ORGUNIT);
+	if (!r.prow || !r.vals) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
 	if (s->ops->begin(s, err))
 		goto out;
 	in_tx = 1;
-	if ((o->format == IMP_XLSX ? xlsx_parse(buf, n, &o->lim, on_row, &r, &where, err)
-				   : csv_parse(buf, n, &o->lim, on_row, &r, &where, err)))
+	if (pipe_run(&r, buf, n, &where, err))
 		goto out;
 	if (!r.have_map) {
 		err_set(err, ERR_INVALID, "file", "the file is empty: the first row must hold the column headers");
@@ -762,11 +1134,19 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	/* the rest: row by row when the whole file was small, else the last batch */
 	if (!(res->failed && !o->partial)) {
 		if (!r.bulk && r.npending <= BULK_MIN) {
-			for (size_t i = 0; i < r.npending; i++)
-				if (write_one(&r, r.prow[i], r.pending[i], err))
+			for (size_t i = 0; i < r.npending; i++) {
+				json_t *rec = typed_json(e, r.vals + i * (size_t)e->nfields, -1);
+
+				if (!rec) {
+					err_set(err, ERR_INTERNAL, NULL, "out of memory");
 					goto out;
-			for (size_t i = 0; i < r.npending; i++)
-				json_decref(r.pending[i]);
+				}
+				rc = write_one(&r, r.prow[i], rec, err);
+				json_decref(rec);
+				if (rc)
+					goto out;
+			}
+			rc = -1;
 			r.npending = 0;
 		} else if (flush_bulk(&r, err)) {
 			goto out;
@@ -810,15 +1190,10 @@ out:
 		res->inserted = res->updated = 0;
 		res->written = 0;
 	}
-	for (size_t i = 0; i < r.npending; i++)
-		json_decref(r.pending[i]);
-	for (size_t i = 0; i < r.ndumps; i++)
-		free(r.dumps[i]);
-	free(r.pending);
+	held_free(&r);
+	free(r.held);
 	free(r.prow);
 	free(r.vals);
-	free(r.dumps);
-	json_decref(r.in);
 	free(r.ou_tab);
 	free(r.seen.h);
 	kmap_free(&r.persons);
