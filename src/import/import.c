@@ -180,6 +180,7 @@ struct run {
 	size_t npending;
 	struct bulk_val *vals; /* typed rows not yet written, BATCH * nfields */
 	struct rd_batch **held; /* the reader's batches they point into */
+	struct rd_batch *taking; /* the batch the writer is taking rows from */
 	size_t nheld, heldcap;
 	long last_progress;
 };
@@ -465,12 +466,18 @@ static void rd_batch_free(struct rd_batch *b)
 	free(b);
 }
 
-/* Drops the batches the pending rows pointed into (after they were written). */
+/* Drops the batches the pending rows pointed into (after they were written), except the one the
+ * writer is still taking rows from (r->taking), which stays held. */
 static void held_free(struct run *r)
 {
+	size_t k = 0;
+
 	for (size_t i = 0; i < r->nheld; i++)
-		rd_batch_free(r->held[i]);
-	r->nheld = 0;
+		if (r->held[i] == r->taking)
+			r->held[k++] = r->held[i];
+		else
+			rd_batch_free(r->held[i]);
+	r->nheld = k;
 }
 
 /* Digest of a typed row's non-derived values (identical rows inside one file). */
@@ -1037,8 +1044,10 @@ static int pipe_run(struct run *r, const void *buf, size_t n, struct imp_where *
 		goto out;
 	}
 	while ((b = rd_next(&q))) {
+		r->taking = b;
 		for (size_t i = 0; rc == 0 && i < b->n; i++)
 			rc = wr_row(r, &b->rows[i], b, err);
+		r->taking = NULL;
 		if (!b->held)
 			rd_batch_free(b);
 		if (rc) {

@@ -372,6 +372,133 @@ static void bulk(void **state)
 	free(persons);
 }
 
+/* Many more rows than one reader batch (512) and one bulk_insert (8,192), with refused rows spread
+ * through the file: results, counts and row errors in order are those of a single thread; a row
+ * whose person is unknown reports the person even when a later cell is bad too (the person's
+ * column comes first); --partial writes the rest; the same file again writes nothing. */
+static void bulk_many_batches(void **state)
+{
+	struct fx *f = *state;
+	struct imp_result res;
+	struct pcmt_err err;
+	size_t cap = 4 << 20, n = 0;
+	char *buf = malloc(cap), *persons = malloc(1 << 16);
+	size_t pn = 0;
+	long bad = 0, dups = 0;
+
+	assert_non_null(buf);
+	assert_non_null(persons);
+	pn += (size_t)sprintf(persons + pn, "national_id,full_name,sex,dob,residence_ou\n");
+	for (int i = 0; i < 100; i++)
+		pn += (size_t)sprintf(persons + pn, "0400900%05d,Person %d,male,1990-01-01,%s\n", i, i, i % 2 ? "16837" : "16822");
+	assert_int_equal(run(f->s, &ent_persons, 0, NULL, persons, &res, &err), 0);
+	imp_result_free(&res);
+
+	n += (size_t)sprintf(buf + n, "national_id,test_date,kind,result\n");
+	for (int i = 0; i < 20000; i++) {
+		char d[DATE_BUFSZ];
+
+		date_format(date_from_ymd(2020, 1, 1) + i / 100, d);
+		if (i % 1000 == 999) {
+			n += (size_t)sprintf(buf + n, "040099999999,%s,weekly,negative\n", d); /* unknown person, bad kind */
+			bad++;
+		} else if (i % 1000 == 500) {
+			n += (size_t)sprintf(buf + n, "0400900%05d,2026-01-01,periodic,negative\n", i % 100); /* future */
+			bad++;
+		} else if (i % 5000 == 1) {
+			date_format(date_from_ymd(2020, 1, 1) + (i - 1) / 100, d);
+			n += (size_t)sprintf(buf + n, "0400900%05d,%s,periodic,%s\n", (i - 1) % 100, d, (i - 1) % 3 ? "negative" : "positive");
+			dups++;
+		} else {
+			n += (size_t)sprintf(buf + n, "0400900%05d,%s,periodic,%s\n", i % 100, d, i % 3 ? "negative" : "positive");
+		}
+		assert_true(n < cap - 100);
+	}
+	/* all or nothing */
+	assert_int_equal(run(f->s, &ent_tests, 0, NULL, buf, &res, &err), 0);
+	assert_int_equal(res.rows, 20000);
+	assert_int_equal(res.failed, bad);
+	assert_int_equal(res.written, 0);
+	assert_int_equal(res.inserted, 0);
+	assert_int_equal((long)res.nerrs, bad);
+	assert_int_equal(count(f->s, "tests"), 0);
+	imp_result_free(&res);
+	/* --partial: the good rows, errors in row order (row 1 is the header) */
+	assert_int_equal(run(f->s, &ent_tests, 1, NULL, buf, &res, &err), 0);
+	assert_int_equal(res.rows, 20000);
+	assert_int_equal(res.failed, bad);
+	assert_int_equal(res.skipped, dups);
+	assert_int_equal(res.inserted, 20000 - bad - dups);
+	assert_int_equal(count(f->s, "tests"), 20000 - bad - dups);
+	assert_int_equal((long)res.nerrs, bad);
+	assert_int_equal(res.errs[0].row, 502);
+	assert_string_equal(res.errs[0].field, "test_date");
+	assert_string_equal(res.errs[0].message, "test_date is in the future");
+	assert_int_equal(res.errs[1].row, 1001);
+	assert_string_equal(res.errs[1].field, "national_id (person_id)");
+	assert_non_null(strstr(res.errs[1].message, "no person with national ID \"040099999999\""));
+	for (size_t i = 1; i < res.nerrs; i++)
+		assert_true(res.errs[i - 1].row < res.errs[i].row);
+	assert_int_equal(res.errs[res.nerrs - 1].row, 20001);
+	imp_result_free(&res);
+	/* again: nothing written, the same rows refused */
+	assert_int_equal(run(f->s, &ent_tests, 1, NULL, buf, &res, &err), 0);
+	assert_int_equal(res.inserted, 0);
+	assert_int_equal(res.failed, bad);
+	assert_int_equal(res.skipped, 20000 - bad);
+	assert_int_equal(count(f->s, "tests"), 20000 - bad - dups);
+	imp_result_free(&res);
+	free(buf);
+	free(persons);
+}
+
+/* A row the API refuses is refused by the import with the same field and message: both go through
+ * ent_validate (the import on its reader thread). Field rules, a cross-field rule (the tests'
+ * check hook) and a required field. */
+static void same_rules_as_api(void **state)
+{
+	static const struct {
+		const char *csv_row; /* after "national_id,test_date,kind,result,substances\n" */
+		const char *body;    /* the API's body for the same test (person_id as the import finds it) */
+	} cases[] = {
+		{"040090000000,2026-01-01,periodic,negative,", "{\"test_date\": \"2026-01-01\", \"kind\": \"periodic\", \"result\": \"negative\"}"},
+		{"040090000000,2024-01-01,weekly,negative,", "{\"test_date\": \"2024-01-01\", \"kind\": \"weekly\", \"result\": \"negative\"}"},
+		{"040090000000,2024-01-01,periodic,negative,\"[{\"\"substance\"\": \"\"opioids\"\", \"\"result\"\": \"\"positive\"\"}]\"",
+		 "{\"test_date\": \"2024-01-01\", \"kind\": \"periodic\", \"result\": \"negative\", "
+		 "\"substances\": [{\"substance\": \"opioids\", \"result\": \"positive\"}]}"},
+		{"040090000000,2024-01-01,periodic,negative,\"[{\"\"substance\"\": \"\"opioids\"\", \"\"result\"\": \"\"maybe\"\"}]\"",
+		 "{\"test_date\": \"2024-01-01\", \"kind\": \"periodic\", \"result\": \"negative\", "
+		 "\"substances\": [{\"substance\": \"opioids\", \"result\": \"maybe\"}]}"},
+		{"040090000000,2024-01-01,,negative,", "{\"test_date\": \"2024-01-01\", \"result\": \"negative\"}"},
+	};
+	struct fx *f = *state;
+	struct imp_result res;
+	struct pcmt_err err, aerr;
+	struct ent_ctx ctx = {date_from_ymd(2025, 6, 30)};
+
+	assert_int_equal(run(f->s, &ent_persons, 0, NULL, "national_id,full_name,sex,dob,residence_ou\n040090000000,A,male,1990-01-01,16837\n",
+			     &res, &err), 0);
+	imp_result_free(&res);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char csv[512];
+		json_t *body, *out = NULL;
+
+		snprintf(csv, sizeof(csv), "national_id,test_date,kind,result,substances\n%s\n", cases[i].csv_row);
+		assert_int_equal(run(f->s, &ent_tests, 0, NULL, csv, &res, &err), 0);
+		assert_int_equal(res.failed, 1);
+		body = json_loads(cases[i].body, 0, NULL);
+		assert_non_null(body);
+		json_object_set_new(body, "person_id", json_integer(1));
+		err_clear(&aerr);
+		assert_int_equal(ent_validate(&ent_tests, &ctx, body, 0, &out, &aerr), -1);
+		assert_null(out);
+		assert_string_equal(res.errs[0].field, aerr.field);
+		assert_string_equal(res.errs[0].message, aerr.message);
+		json_decref(body);
+		imp_result_free(&res);
+	}
+}
+
 /* An xlsx workbook (libxlsxwriter) with a date cell, a national ID that became a number and a
  * formula in a date column; the error file comes back as xlsx and reads again. */
 static void xlsx_workbook(void **state)
@@ -472,6 +599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(events_by_natural_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(orgunit_code_as_of_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_many_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(same_rules_as_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(xlsx_workbook, setup, teardown),
 		cmocka_unit_test_setup_teardown(file_errors, setup, teardown),
 	};
