@@ -232,8 +232,8 @@ static int row_error(struct run *r, long row, const char *field, const char *msg
 		}
 	}
 	utf8_cut(x->field);
-	utf8_cut(x->message);
 	snprintf(x->message, sizeof(x->message), "%s", msg);
+	utf8_cut(x->message);
 	return 0;
 }
 
