@@ -277,7 +277,7 @@ static int ou_resolve(struct run *r, const char *code, int32_t date, struct ou_i
 static int ref_resolve(struct run *r, const struct field_def *f, const char *v, int64_t *id, char *msg, size_t msgn,
 		       struct pcmt_err *err)
 {
-	const struct entity_def *t = ent_find(f->ref);
+	const struct entity_def *t;
 	struct kmap *cache = !strcmp(f->ref, "persons") ? &r->persons : !strcmp(f->ref, "facilities") ? &r->facilities : &r->refs;
 	int n = 0, digits = *v != '\0';
 	json_t *key = NULL, *row = NULL;
@@ -285,11 +285,13 @@ static int ref_resolve(struct run *r, const struct field_def *f, const char *v, 
 	char *nfc;
 
 	*id = 0;
-	if (!t)
+	/* the cache first: ent_find compares names with every entity's, once per row it showed */
+	if (kmap_get(cache, v, id) && *id)
+		return 0;
+	if (!(t = ent_find(f->ref)))
 		return err_set(err, ERR_INTERNAL, f->name, "unknown reference target");
 	if (kmap_get(cache, v, id)) {
-		if (!*id)
-			snprintf(msg, msgn, "%s: no %s \"%.60s\"", f->name, !strcmp(f->ref, "persons") ? "person with national ID" : t->name, v);
+		snprintf(msg, msgn, "%s: no %s \"%.60s\"", f->name, !strcmp(f->ref, "persons") ? "person with national ID" : t->name, v);
 		return 0;
 	}
 	for (const char *p = v; *p; p++)
