@@ -117,6 +117,39 @@ static void test_accent_insensitive_search(void **state)
 	tl_resp_free(&r);
 }
 
+/* Every word of a search must match, whichever word is the rarest (the store drives the search
+ * from the word with the fewest persons and probes the others): the totals are the
+ * intersections, in any order of the words, with prefixes; more than eight words is a 400. */
+static void test_search_words_intersect(void **state)
+{
+	struct api_fx *f = *state;
+	static const struct {
+		const char *name;
+		int n;
+	} people[] = {{"Khổng Thị Hoa", 3}, {"Khổng Văn Hoa", 2}, {"Khổng Thị Mai", 4}, {"Ông Thị Hoa", 1}};
+	static const struct {
+		const char *q;
+		long total;
+	} want[] = {{"khong%20thi%20hoa", 3}, {"hoa%20khong%20thi", 3}, {"khong%20hoa", 5}, {"ong%20thi%20hoa", 1},
+		    {"khong%20thi", 7}, {"kh%20th%20ho", 3}, {"khong%20mai%20hoa", 0}, {"thi%20hoa%20ong%20khong", 0}};
+	struct tl_resp r;
+	char path[160];
+
+	for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++)
+		for (int k = 0; k < people[i].n; k++)
+			api_person(f, people[i].name, "female", "1990-03-03", "16837");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(path, sizeof(path), "/api/v1/persons?q=%s", want[i].q);
+		r = api_get(f, path, 200);
+		if (json_integer_value(json_object_get(r.json, "total")) != want[i].total)
+			fail_msg("%s: want total %ld, got %s", path, want[i].total, r.body);
+		tl_resp_free(&r);
+	}
+	r = api_get(f, "/api/v1/persons?q=a+b+c+d+e+f+g+h+i", 400);
+	assert_string_equal(tl_err_field(&r), "q");
+	tl_resp_free(&r);
+}
+
 static void test_vietnamese_dates_stored_as_iso(void **state)
 {
 	struct api_fx *f = *state;
@@ -220,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_national_id),
 		cmocka_unit_test(test_possible_duplicates),
 		cmocka_unit_test(test_accent_insensitive_search),
+		cmocka_unit_test(test_search_words_intersect),
 		cmocka_unit_test(test_vietnamese_dates_stored_as_iso),
 		cmocka_unit_test(test_timeline),
 		cmocka_unit_test(test_delete_refused_while_referenced),
