@@ -29,7 +29,8 @@ enum {
 	HTTP_ARENA_MAX = 4 << 20,     /* per-request arena cap (body plus bookkeeping) */
 	HTTP_PATH_MAX = 512,          /* longest URL path served */
 	HTTP_LIST_DEFAULT = 50,       /* list page size when ?limit= is absent */
-	HTTP_LIST_MAX = 1000          /* largest ?limit= */
+	HTTP_LIST_MAX = 1000,         /* largest ?limit= */
+	HTTP_SEARCH_COUNT = 1000      /* a search (?q=) counts its matches up to this many */
 };
 
 struct http_req {

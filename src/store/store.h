@@ -59,6 +59,9 @@ struct store_query {
 				       records, none open; "none": never had one */
 	int32_t as_of;              /* DATE_NONE = today */
 	int limit, offset;          /* limit 1..1000 */
+	int64_t count_max;          /* 0: *total counts every match; else counting stops past count_max
+				       (*total <= count_max + 1): a search's "thi" matches 364,000 of a
+				       national set, whose exact count nobody reads */
 	/* date ranges: only rows whose FT_DATE field lies in [lo, hi] (an end DATE_NONE is open) */
 	struct {
 		const char *field;

@@ -1841,7 +1841,11 @@ static int pg_list(struct store *st, const struct entity_def *e, const struct st
 	*total = 0;
 	if (ready(s, err) || where_sql(s, e, qr, &w, &p, err))
 		goto out;
-	sb_add(&sql, "SELECT count(*) FROM %s t%s", e->table, w.p);
+	if (qr->count_max > 0)
+		sb_add(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s t%s LIMIT %lld) c", e->table, w.p,
+		       (long long)qr->count_max + 1);
+	else
+		sb_add(&sql, "SELECT count(*) FROM %s t%s", e->table, w.p);
 	if (sql.oom || !(res = q(s, sql.p, &p, err, "counting")))
 		goto out;
 	*total = val_i64(res, 0, 0);

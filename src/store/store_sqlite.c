@@ -1391,7 +1391,7 @@ done:
  * primary key (h, person_id). One IN (list) per word instead made SQLite build a temporary
  * b-tree of every word's whole list, "nguyen"'s 386,000 persons included: 520 ms against 17 ms
  * for a three-word name on the national set (1,000,000 persons), the same 1,122 persons. */
-static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w, struct binds *b,
+static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w, struct binds *b, int *joined,
 			     struct pcmt_err *err)
 {
 	const struct vault *v;
@@ -1403,8 +1403,11 @@ static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w
 	int nw = 0, lead = 0;
 	size_t n = strlen(p);
 
-	if (strspn(p, "0123456789") == n)
+	*joined = 0;
+	if (strspn(p, "0123456789") == n) {
+		sb_add(w, " WHERE 1 = 1");
 		return nid_index_sql(s, p, w, b, err);
+	}
 	if (!(v = vault_get(s->base.url, err)))
 		return -1;
 	while (*p) {
@@ -1427,10 +1430,21 @@ static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w
 		nw++;
 		p += k;
 	}
-	if (!nw)
+	if (!nw) {
+		sb_add(w, " WHERE 1 = 1");
 		return 0;
-	sb_add(w, " AND t.id IN (SELECT a.person_id FROM person_token a WHERE a.h ");
-	in_marks(w, v->n);
+	}
+	/* One key (the usual case): a join from the lead word's tokens, which come in person_id order
+	 * from the primary key, so that a page ordered by a.person_id stops at its last row instead of
+	 * sorting every match. Under two keys (a rotation half done) a person can hold the word under
+	 * both, and the join would list it twice: IN (...) then. */
+	if (v->n == 1) {
+		sb_add(w, " JOIN person_token a ON a.person_id = t.id AND a.h = ?");
+		*joined = 1;
+	} else {
+		sb_add(w, " WHERE t.id IN (SELECT a.person_id FROM person_token a WHERE a.h ");
+		in_marks(w, v->n);
+	}
 	for (int i = 0; i < v->n; i++)
 		if (bi(b, vault_index_tok(&v->keys[i], word[lead].p, word[lead].k)))
 			return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
@@ -1444,26 +1458,32 @@ static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w
 			if (bi(b, vault_index_tok(&v->keys[i], word[j].p, word[j].k)))
 				return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
 	}
-	sb_add(w, ")");
+	sb_add(w, *joined ? " WHERE 1 = 1" : ")");
 	return 0;
 }
 
+/* The joins and WHERE clause of a list (from " JOIN"/" WHERE" on); *joined when a person search
+ * joined person_token a (the page is then ordered by a.person_id, which equals t.id). The search
+ * comes first, since its binds must precede the filters' in the text. */
 static int where_sql(struct store_sqlite *s, const struct entity_def *e, const struct store_query *q,
-		     struct sb *w, struct binds *b, struct pcmt_err *err)
+		     struct sb *w, struct binds *b, int *joined, struct pcmt_err *err)
 {
 	char d[DATE_BUFSZ];
 	int32_t asof = q->as_of == DATE_NONE ? date_today() : q->as_of;
 
-	sb_add(w, " WHERE 1 = 1");
+	*joined = 0;
+	if (q->search && *q->search && e == &ent_persons) {
+		if (person_search_sql(s, q->search, w, b, joined, err))
+			return -1;
+	} else {
+		sb_add(w, " WHERE 1 = 1");
+	}
 	if (q->scope && q->scope->ou_id && (e->flags & E_PERSONAL) &&
 	    subtree_sql(s, e, q->scope->ou_id, one_person(q), w, b, err))
 		return -1;
 	if (q->ou_subtree && subtree_sql(s, e, q->ou_subtree, one_person(q), w, b, err))
 		return -1;
-	if (q->search && *q->search && e == &ent_persons) {
-		if (person_search_sql(s, q->search, w, b, err))
-			return -1;
-	} else if (q->search && *q->search) {
+	if (q->search && *q->search && e != &ent_persons) {
 		const char *p = q->search;
 		size_t n = strlen(p), digits = strspn(p, "0123456789");
 
@@ -1571,13 +1591,17 @@ static int sq_list(struct store *st, const struct entity_def *e, const struct st
 	struct binds b = {0};
 	sqlite3_stmt *qs = NULL;
 	json_t *arr = NULL;
-	int rc = -1, src, limit = q->limit <= 0 ? 50 : q->limit > 1000 ? 1000 : q->limit;
+	int rc = -1, src, joined, limit = q->limit <= 0 ? 50 : q->limit > 1000 ? 1000 : q->limit;
 
 	*items = NULL;
 	*total = 0;
-	if (ready(s, err) || where_sql(s, e, q, &w, &b, err))
+	if (ready(s, err) || where_sql(s, e, q, &w, &b, &joined, err))
 		goto out;
-	sb_add(&sql, "SELECT count(*) FROM %s t%s", e->table, w.p);
+	if (q->count_max > 0)
+		sb_add(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s t%s LIMIT %lld)", e->table, w.p,
+		       (long long)q->count_max + 1);
+	else
+		sb_add(&sql, "SELECT count(*) FROM %s t%s", e->table, w.p);
 	if (sql.oom || sqlite3_prepare_v2(s->db, sql.p, -1, &qs, NULL) != SQLITE_OK) {
 		sq_fail(s, SQLITE_ERROR, err, "counting");
 		goto out;
@@ -1593,7 +1617,7 @@ static int sq_list(struct store *st, const struct entity_def *e, const struct st
 	sql.n = 0;
 	sb_add(&sql, "SELECT ");
 	select_cols(&sql, e);
-	sb_add(&sql, " FROM %s t%s ORDER BY %s LIMIT %d OFFSET %d", e->table, w.p, e->order_by, limit,
+	sb_add(&sql, " FROM %s t%s ORDER BY %s LIMIT %d OFFSET %d", e->table, w.p, joined ? "a.person_id" : e->order_by, limit,
 	       q->offset < 0 ? 0 : q->offset);
 	if (sql.oom || sqlite3_prepare_v2(s->db, sql.p, -1, &qs, NULL) != SQLITE_OK) {
 		sq_fail(s, SQLITE_ERROR, err, "listing");

@@ -141,8 +141,9 @@ static void test_search_words_intersect(void **state)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		snprintf(path, sizeof(path), "/api/v1/persons?q=%s", want[i].q);
 		r = api_get(f, path, 200);
-		if (json_integer_value(json_object_get(r.json, "total")) != want[i].total)
-			fail_msg("%s: want total %ld, got %s", path, want[i].total, r.body);
+		if (json_integer_value(json_object_get(r.json, "total")) != want[i].total ||
+		    !json_is_false(json_object_get(r.json, "total_capped")))
+			fail_msg("%s: want total %ld, not capped, got %s", path, want[i].total, r.body);
 		tl_resp_free(&r);
 	}
 	r = api_get(f, "/api/v1/persons?q=a+b+c+d+e+f+g+h+i", 400);

@@ -403,6 +403,11 @@ static void test_list_search_and_filters(void **state)
 	assert_int_equal(list_total(f, &ent_persons, &q), 1);
 	q.search = "040090123456";
 	assert_int_equal(list_total(f, &ent_persons, &q), 1);
+	/* with a subtree as well as the search words (the search's join comes first in the SQL) */
+	q.search = "nguyen";
+	q.ou_subtree = tl_ou(f->s, "16756");
+	assert_int_equal(list_total(f, &ent_persons, &q), 1);
+	q.ou_subtree = 0;
 	q.search = NULL;
 
 	q.ou_subtree = tl_ou(f->s, "417");
@@ -443,6 +448,34 @@ static void test_list_search_and_filters(void **state)
 	q.offset = 1;
 	assert_int_equal(list_total(f, &ent_persons, &q), 3);
 	json_decref(q.eq[0].value);
+
+	/* count_max: counting stops one past it, the page is not cut */
+	q.neq = 0;
+	q.offset = 0;
+	{
+		json_t *items = NULL;
+		int64_t total = -1;
+		struct pcmt_err err;
+
+		err_clear(&err);
+		for (int i = 0; i < 4; i++)
+			person(f, "Nguyễn Thị Cúc", "16822", NULL);
+		q.search = "nguyen";
+		assert_int_equal(list_total(f, &ent_persons, &q), 6);
+		q.count_max = 3;
+		q.limit = 10;
+		assert_int_equal(f->s->ops->list(f->s, &ent_persons, &q, &items, &total, &err), 0);
+		assert_int_equal(total, 4);
+		assert_int_equal(json_array_size(items), 6);
+		for (size_t i = 1; i < json_array_size(items); i++) /* in id order, as every list */
+			assert_true(json_integer_value(json_object_get(json_array_get(items, i - 1), "id")) <
+				    json_integer_value(json_object_get(json_array_get(items, i), "id")));
+		json_decref(items);
+		q.count_max = 100;
+		assert_int_equal(list_total(f, &ent_persons, &q), 6);
+		q.count_max = 0;
+		q.limit = 0;
+	}
 }
 
 static void test_transaction_rollback(void **state)

@@ -137,6 +137,7 @@ export const strings = {
   'persons.record.closed': S('Đã kết thúc', 'Closed'),
   'persons.record.none': S('Chưa lập', 'None'),
   'persons.found': S('Tìm thấy {n}; hiển thị {shown}', '{n} found; {shown} shown'),
+  'persons.found_many': S('Tìm thấy hơn {n}; hiển thị {shown}. Hãy thêm từ để thu hẹp kết quả', 'More than {n} found; {shown} shown. Add words to narrow the search'),
   'persons.name': S('Họ và tên', 'Full name'),
   'persons.dob': S('Ngày sinh', 'Date of birth'),
   'persons.sex': S('Giới tính', 'Sex'),

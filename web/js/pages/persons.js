@@ -38,7 +38,7 @@ export async function render(main, { query, state }) {
     try {
       const d = await api.get('/persons', params, { signal: ctl.signal });
       await namesP;
-      results.replaceChildren(h('p', { class: 'muted' }, t('persons.found', { n: fmtNum(d.total), shown: d.items.length })),
+      results.replaceChildren(h('p', { class: 'muted' }, t(d.total_capped ? 'persons.found_many' : 'persons.found', { n: fmtNum(d.total), shown: d.items.length })),
         table({ filename: 'persons', columns: [
           { label: t('persons.name'), value: (p) => h('a', { href: href(`persons/${p.id}`) }, p.full_name), text: (p) => p.full_name },
           { label: t('persons.dob'), value: (p) => fmtDate(p.dob) },
