@@ -14,7 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-enum { CHECKPOINT_GAP_MS = 100 }; /* between two checkpoints: pages written again meanwhile are copied once */
+enum {
+	CHECKPOINT_GAP_MS = 100,          /* between two checkpoints: pages written again meanwhile are copied once */
+	CHECKPOINT_RESTART_PAGES = 32768, /* a log this long (128 MiB of 4 KiB pages) is started again,
+					     unless $PCMT_LOG_RESTART_PAGES says otherwise (tests) */
+};
 
 /* A kept write waiting for its transaction to end; lives on its caller's stack. */
 struct member {
@@ -40,14 +44,17 @@ struct store_group {
 	pthread_cond_t cp_cv;   /* to the checkpointer: a commit, or stop */
 	uint64_t cp_commits;    /* commits made (the checkpointer copies after them) */
 	int cp_stop;
+	int cp_restart;         /* log length in pages from which the checkpointer starts it again */
 };
+
+static void end_tx(struct store_group *g, const struct pcmt_err *lost);
 
 static void *checkpointer(void *arg)
 {
 	struct store_group *g = arg;
 	struct pcmt_err err;
 	uint64_t seen = 0;
-	int failures = 0;
+	int failures = 0, rc, more;
 
 	pthread_mutex_lock(&g->cp_mu);
 	while (!g->cp_stop) {
@@ -60,7 +67,24 @@ static void *checkpointer(void *arg)
 		seen = g->cp_commits;
 		pthread_mutex_unlock(&g->cp_mu);
 		err_clear(&err);
-		if (g->cp->ops->checkpoint(g->cp, CP_RUN, &err) && (++failures == 1 || failures % 100 == 0))
+		if ((rc = g->cp->ops->checkpoint(g->cp, CP_RUN, &err)) >= g->cp_restart) {
+			/* Commits go on while it copies, so the log is never wholly in the database and the
+			 * writer never starts it again from its beginning: it would grow for as long as writes
+			 * come, each commit extending the file (block allocation and zeroing in the kernel).
+			 * Once it is long, the rest is copied with the writers held off (the open transaction
+			 * committed first), and the next commit starts the log again. Not every time: that
+			 * copy syncs the log and the database (tens of ms here) while nobody can write. */
+			pthread_mutex_lock(&g->mu);
+			if (g->open)
+				end_tx(g, NULL);
+			pthread_mutex_lock(&g->cp_mu);
+			more = g->cp_commits != seen;
+			pthread_mutex_unlock(&g->cp_mu);
+			if (more)
+				rc = g->cp->ops->checkpoint(g->cp, CP_RUN, &err);
+			pthread_mutex_unlock(&g->mu);
+		}
+		if (rc < 0 && (++failures == 1 || failures % 100 == 0))
 			fprintf(stderr, "pcmt serve: cannot copy the log into the database (%d times): %s\n", failures,
 				err.message);
 		pthread_mutex_lock(&g->cp_mu);
@@ -80,8 +104,11 @@ static void *checkpointer(void *arg)
 /* Starts the checkpointer when the backend has log upkeep; 0 when it has none. */
 static int upkeep_start(struct store_group *g, const char *url, struct pcmt_err *err)
 {
+	const char *env = getenv("PCMT_LOG_RESTART_PAGES");
+
 	if (!g->st->ops->checkpoint)
 		return 0;
+	g->cp_restart = env && atoi(env) > 0 ? atoi(env) : CHECKPOINT_RESTART_PAGES;
 	if (g->st->ops->checkpoint(g->st, CP_DEFER, err) || !(g->cp = store_open(url, err)))
 		return -1;
 	pthread_mutex_init(&g->cp_mu, NULL);

@@ -100,7 +100,10 @@ struct store_ops {
 	/* The write-ahead log's upkeep, for a handle whose commits must not pay for it (group commit).
 	 * CP_DEFER: this handle's commits no longer copy the log into the database. CP_RUN: copy what
 	 * is committed now, without waiting for or blocking readers and writers (SQLite: a PASSIVE
-	 * checkpoint); meant for a handle of its own in a thread of its own. NULL: no such upkeep. */
+	 * checkpoint); meant for a handle of its own in a thread of its own. CP_RUN returns the log's
+	 * length in pages (what it found to copy; when nothing was committed meanwhile and no reader
+	 * holds an older state, the next writer starts the log again from its beginning), -1 on error.
+	 * NULL: no such upkeep. */
 	int (*checkpoint)(struct store *s, enum store_cp op, struct pcmt_err *err);
 	/* Inserts a validated record. FT_OU values given as codes are resolved to ids (unknown code or
 	 * wrong kind: ERR_INVALID naming the field); FT_REF ids must exist and be in scope

@@ -22,6 +22,9 @@ enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_BULK_MAN
 enum { BULK_ROWS = 64 };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32 };
 
+/* The kept transaction statements (struct store_sqlite.tx). */
+enum { TX_BEGIN, TX_COMMIT, TX_SP_MARK, TX_SP_KEEP, TX_SP_BACK, TX_N };
+
 struct store_sqlite {
 	struct store base; /* first: a struct store * is a struct store_sqlite * */
 	sqlite3 *db;
@@ -47,9 +50,17 @@ struct store_sqlite {
 	sqlite3_stmt *nid_taken; /* sq_nid_taken's, for nid_taken_keys blind-index keys */
 	int nid_taken_keys;
 	sqlite3_stmt *next_pid;  /* next_person_id's */
+	/* the statements every server write runs, kept: parsing them again cost as much as running
+	 * them, inside the write lock (group commit) */
+	sqlite3_stmt *tx[TX_N];
+	sqlite3_stmt *key_id;              /* sq_write_key's */
+	sqlite3_stmt *audit_last, *audit_ins; /* sq_audit_append's */
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
+
+/* the text of each */
+static const char *const tx_sql[TX_N] = {"BEGIN IMMEDIATE", "COMMIT", "SAVEPOINT w", "RELEASE w", "ROLLBACK TO w"};
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
@@ -134,6 +145,23 @@ static int prepare(struct store_sqlite *s, const char *sql, sqlite3_stmt **st, s
 	return 0;
 }
 
+/* Runs one of the kept transaction statements, preparing it the first time. */
+static int tx_run(struct store_sqlite *s, int which, struct pcmt_err *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (!s->tx[which] && prepare(s, tx_sql[which], &s->tx[which], err))
+		return -1;
+	q = s->tx[which];
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return err_set(err, rc == SQLITE_BUSY ? ERR_UNAVAILABLE : ERR_INTERNAL, NULL, "database error: %s",
+			       sqlite3_errmsg(s->db));
+	return 0;
+}
+
 /* Path bounds of a subtree: rows with path in [lo, hi) are the unit and its descendants. '/' + 1 is
  * '0', so hi is lo with its final '/' replaced by '0'. */
 static void path_hi(const char *lo, char hi[PATH_MAX_LEN])
@@ -172,7 +200,7 @@ static int sq_begin(struct store *st, struct pcmt_err *err)
 
 	if (s->in_tx)
 		return err_set(err, ERR_INTERNAL, NULL, "transaction already open");
-	if (exec(s, "BEGIN IMMEDIATE", err))
+	if (tx_run(s, TX_BEGIN, err))
 		return -1;
 	s->in_tx = 1;
 	return 0;
@@ -184,7 +212,7 @@ static int sq_commit(struct store *st, struct pcmt_err *err)
 
 	if (!s->in_tx)
 		return err_set(err, ERR_INTERNAL, NULL, "no transaction open");
-	if (exec(s, "COMMIT", err)) {
+	if (tx_run(s, TX_COMMIT, err)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = 0;
 		return -1;
@@ -210,12 +238,12 @@ static int sq_savepoint(struct store *st, enum store_sp op, struct pcmt_err *err
 	if (!s->in_tx)
 		return err_set(err, ERR_INTERNAL, NULL, "no transaction open");
 	if (op == SP_MARK)
-		return exec(s, "SAVEPOINT w", err);
+		return tx_run(s, TX_SP_MARK, err);
 	if (op == SP_KEEP)
-		return exec(s, "RELEASE w", err);
+		return tx_run(s, TX_SP_KEEP, err);
 	/* some errors (I/O, a full disk, out of memory) roll the whole transaction back: then there is
 	 * no savepoint left to return to, and the caller must not commit the others as if kept */
-	if (sqlite3_get_autocommit(s->db) || exec(s, "ROLLBACK TO w; RELEASE w", err)) {
+	if (sqlite3_get_autocommit(s->db) || tx_run(s, TX_SP_BACK, err) || tx_run(s, TX_SP_KEEP, err)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = 0;
 		return err_set(err, ERR_UNAVAILABLE, NULL, "the database rolled back the transaction; try again");
@@ -228,16 +256,16 @@ static int sq_savepoint(struct store *st, enum store_sp op, struct pcmt_err *err
 static int sq_checkpoint(struct store *st, enum store_cp op, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
-	int rc;
+	int rc, log = -1, copied = -1;
 
 	if (op == CP_DEFER) {
 		sqlite3_wal_autocheckpoint(s->db, 0);
 		return 0;
 	}
-	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return sq_fail(s, rc, err, "copying the log into the database");
-	return 0;
+	return log > 0 ? log : 0;
 }
 
 /* A single write outside an explicit transaction runs in its own. */
@@ -246,7 +274,7 @@ static int auto_begin(struct store_sqlite *s, int *mine, struct pcmt_err *err)
 	*mine = 0;
 	if (s->in_tx)
 		return 0;
-	if (exec(s, "BEGIN IMMEDIATE", err))
+	if (tx_run(s, TX_BEGIN, err))
 		return -1;
 	*mine = 1;
 	return 0;
@@ -256,7 +284,7 @@ static int auto_end(struct store_sqlite *s, int mine, int rc, struct pcmt_err *e
 {
 	if (!mine)
 		return rc;
-	if (rc == 0 && exec(s, "COMMIT", err) == 0)
+	if (rc == 0 && tx_run(s, TX_COMMIT, err) == 0)
 		return 0;
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -860,12 +888,12 @@ static int sq_write_key(struct store_sqlite *s, const struct vault **vp, const s
 
 	if (!v)
 		return -1;
-	if ((rc = sqlite3_prepare_v2(s->db, "SELECT key_id FROM vault_state WHERE id = 1", -1, &q, NULL)) != SQLITE_OK)
-		return sq_fail(s, rc, err, "reading the database's key id");
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
-		snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
+	if (!s->key_id && prepare(s, "SELECT key_id FROM vault_state WHERE id = 1", &s->key_id, err))
+		return -1;
+	rc = sqlite3_step(s->key_id);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s->key_id, 0))
+		snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(s->key_id, 0));
+	sqlite3_reset(s->key_id);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_fail(s, rc, err, "reading the database's key id");
 	if (!id[0]) {
@@ -3405,10 +3433,13 @@ static int sq_audit_append(struct store *stp, struct audit_entry *e, size_t n, s
 	/* BEGIN IMMEDIATE (ours or the caller's) holds the write lock: nobody appends in between */
 	if (auto_begin(s, &mine, err))
 		return -1;
-	if (prepare(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", &last, err) ||
-	    prepare(s, "INSERT INTO audit_log(id, at, user_id, username, action, entity, record_id, detail, addr,"
-		       " outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &ins, err))
+	if ((!s->audit_last && prepare(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", &s->audit_last, err)) ||
+	    (!s->audit_ins &&
+	     prepare(s, "INSERT INTO audit_log(id, at, user_id, username, action, entity, record_id, detail, addr,"
+		     " outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &s->audit_ins, err)))
 		goto out;
+	last = s->audit_last;
+	ins = s->audit_ins;
 	if ((src = sqlite3_step(last)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(last, 0);
 		snprintf(prev, sizeof(prev), "%s", col_text(last, 1));
@@ -3416,6 +3447,7 @@ static int sq_audit_append(struct store *stp, struct audit_entry *e, size_t n, s
 		sq_fail(s, src, err, "reading the audit log");
 		goto out;
 	}
+	sqlite3_reset(last);
 	for (size_t i = 0; i < n; i++) {
 		e[i].id = ++id;
 		memcpy(e[i].prev_hash, prev, sizeof(prev));
@@ -3447,8 +3479,12 @@ static int sq_audit_append(struct store *stp, struct audit_entry *e, size_t n, s
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(last);
-	sqlite3_finalize(ins);
+	if (last)
+		sqlite3_reset(last);
+	if (ins) {
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+	}
 	return auto_end(s, mine, rc, err);
 }
 
@@ -3476,6 +3512,11 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->find_nid[1].st);
 	sqlite3_finalize(s->nid_taken);
 	sqlite3_finalize(s->next_pid);
+	for (int i = 0; i < TX_N; i++)
+		sqlite3_finalize(s->tx[i]);
+	sqlite3_finalize(s->key_id);
+	sqlite3_finalize(s->audit_last);
+	sqlite3_finalize(s->audit_ins);
 	sqlite3_close(s->db);
 	free(s);
 }

@@ -2,10 +2,13 @@
  * that arrive while one is running share its transaction (fewer commits than writes), every one
  * of them is committed when its call returns, and the audit chain they appended verifies; a write
  * that fails among them is undone alone (its appended entry is gone, the chain has no gap) while
- * the others commit. PostgreSQL has no group (its writers commit in parallel): open says so. */
+ * the others commit; under writes that never pause, the log is started again from its beginning
+ * instead of growing with every commit. PostgreSQL has no group (its writers commit in parallel):
+ * open says so. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -167,6 +170,99 @@ static void test_failing_write_undone_alone(void **state)
 	assert_true(commits < THREADS - 1);
 }
 
+enum { STREAM_WRITES = 3000 };
+
+struct stream {
+	struct store_group *g;
+	int no;
+	int failed;
+};
+
+static int append_plain(struct store *st, void *cls, struct pcmt_err *err)
+{
+	struct stream *w = cls;
+	struct audit_entry e;
+
+	memset(&e, 0, sizeof(e));
+	audit_now(e.at);
+	e.user_id = 1;
+	snprintf(e.username, sizeof(e.username), "stream");
+	snprintf(e.action, sizeof(e.action), "create");
+	snprintf(e.entity, sizeof(e.entity), "persons");
+	snprintf(e.detail, sizeof(e.detail), "stream %d", w->no);
+	snprintf(e.outcome, sizeof(e.outcome), "ok");
+	return st->ops->audit_append(st, &e, 1, err);
+}
+
+static void *stream_run(void *arg)
+{
+	struct stream *w = arg;
+	struct pcmt_err err;
+
+	for (int i = 0; i < STREAM_WRITES; i++) {
+		err_clear(&err);
+		if (store_group_run(w->g, append_plain, w, &err))
+			w->failed++;
+	}
+	return NULL;
+}
+
+/* Two writers that never pause: the checkpointer copies the log while commits go on, so without
+ * holding them off once the log is long it would never be wholly copied and SQLite would append
+ * to it for as long as the writes last (its file growing by every commit). With a restart from 64
+ * pages, each checkpointer round (100 ms apart) starts it again. */
+static void test_log_started_again_under_steady_writes(void **state)
+{
+	struct tl_tmp t;
+	struct store *s, *other;
+	struct store_group *g;
+	struct stream w[2];
+	pthread_t th[2];
+	struct pcmt_err err;
+	struct audit_verdict v;
+	uint64_t commits = 0, writes = 0;
+	char wal[sizeof(t.db) + 8];
+	unsigned char hdr[32];
+	uint32_t starts;
+	FILE *f;
+
+	if (tl_pg())
+		skip();
+	assert_non_null(s = tl_store_with_units(&t));
+	err_clear(&err);
+	setenv("PCMT_LOG_RESTART_PAGES", "64", 1);
+	g = store_group_open(t.db, &err);
+	unsetenv("PCMT_LOG_RESTART_PAGES");
+	if (!g)
+		fail_msg("store_group_open: %s", err.message);
+	for (int i = 0; i < 2; i++) {
+		w[i] = (struct stream){g, i, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, stream_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(w[0].failed + w[1].failed, 0);
+	store_group_stats(g, &commits, &writes);
+	assert_int_equal(writes, 2 * STREAM_WRITES);
+	/* the log's header counts its starts from the beginning (big-endian, at byte 12) */
+	snprintf(wal, sizeof(wal), "%s-wal", t.db);
+	assert_non_null(f = fopen(wal, "rb"));
+	assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	fclose(f);
+	starts = (uint32_t)hdr[12] << 24 | (uint32_t)hdr[13] << 16 | (uint32_t)hdr[14] << 8 | hdr[15];
+	if (starts < 2)
+		fail_msg("the log was started again %u times in %llu commits", starts, (unsigned long long)commits);
+	/* nothing was lost on the way: every entry there, one chain */
+	assert_non_null(other = store_open(t.db, &err));
+	assert_int_equal(audit_verify(other, &v, &err), 0);
+	assert_int_equal(v.broken_at, 0);
+	assert_int_equal(v.checked, 2 * STREAM_WRITES);
+	store_close(other);
+	store_group_close(g);
+	store_close(s);
+	tl_tmp_cleanup(&t);
+}
+
 static void test_no_group_on_postgresql(void **state)
 {
 	struct tl_tmp t;
@@ -190,6 +286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_writes_share_commits),
 		cmocka_unit_test(test_failing_write_undone_alone),
+		cmocka_unit_test(test_log_started_again_under_steady_writes),
 		cmocka_unit_test(test_no_group_on_postgresql),
 	};
 
