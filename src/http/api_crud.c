@@ -283,7 +283,9 @@ int api_create(struct http_req *r)
 		http_fail(r, &err);
 		goto out;
 	}
-	if (ext && ext->created && ext->created(r, valid, out))
+	if (ext && ext->created && r->in_group)
+		r->created_valid = json_incref(valid);
+	else if (ext && ext->created && ext->created(r, valid, out))
 		goto out;
 	rc = send_record(r, 201, out);
 	out = NULL;

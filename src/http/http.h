@@ -73,6 +73,10 @@ struct http_req {
 	char audit_action[24];
 	char audit_detail[AUDIT_DETAIL_MAX];
 	int64_t audit_record;
+	/* a write in the group's shared transaction (SQLite, server.c): what only reads, and may
+	 * therefore wait for the commit, is left for after it, outside the write lock */
+	int in_group;
+	json_t *created_valid;           /* for http_ext.created after the commit (a reference) */
 };
 
 /* A handler answers r and returns 0, or returns -1 after answering with an error (http_fail). */
@@ -181,7 +185,9 @@ struct http_ext {
 	 * the entity's, -1 after answering with an error. Strings put into q must live in r->arena. */
 	int (*list_param)(struct http_req *r, const char *k, const char *v, struct store_query *q);
 	/* After a successful insert of `valid` (the validated record, with derived fields), may add
-	 * keys to `out` (the stored record about to be sent). Returns 0, or -1 after answering. */
+	 * keys to `out` (the stored record about to be sent). Returns 0, or -1 after answering. Only
+	 * reads: in a grouped write it runs after the commit (r->in_group), on the request's own
+	 * handle. */
 	int (*created)(struct http_req *r, json_t *valid, json_t *out);
 };
 extern const struct http_ext http_ext_persons;

@@ -742,10 +742,14 @@ static enum MHD_Result dispatch(struct http_server *srv, struct req_state *rs, s
 	}
 	if (crud_write(&r) && srv->group) {
 		struct group_call x = {&r, fn, roles};
+		const struct http_ext *ext = http_ext_for(r.ent);
 
+		r.in_group = 1;
 		/* failed at commit or at its audit entry: nothing of it was kept */
 		if (store_group_run(srv->group, crud_in_group, &x, &err) && r.status < 400)
 			http_fail(&r, &err);
+		else if (r.status < 400 && r.created_valid && ext && ext->created)
+			ext->created(&r, r.created_valid, r.resp);
 		grouped = 1;
 		goto put;
 	}
@@ -789,6 +793,7 @@ send:
 	free(r.raw);
 	json_decref(r.body);
 	json_decref(r.resp);
+	json_decref(r.created_valid);
 	return ret;
 }
 

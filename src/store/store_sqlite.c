@@ -21,6 +21,9 @@ enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_BULK_MAN
  * as a row's b-tree inserts; 64 rows of 10 values stay far below SQLite's 32,766 parameters */
 enum { BULK_ROWS = 64 };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32 };
+/* search tokens per statement: a person has about 8 (a bench writer's name 23), and each
+ * statement's start and end cost as much as its b-tree inserts, inside the write lock */
+enum { TOK_ROWS = 8 };
 
 /* The kept transaction statements (struct store_sqlite.tx). */
 enum { TX_BEGIN, TX_COMMIT, TX_SP_MARK, TX_SP_KEEP, TX_SP_BACK, TX_N };
@@ -32,6 +35,7 @@ struct store_sqlite {
 	sqlite3_stmt *st[ENT_MAX][ST_N];
 	sqlite3_stmt *ou_get, *ou_code, *ou_path;
 	sqlite3_stmt *tok_del, *tok_ins; /* person_token (identities) */
+	sqlite3_stmt *tok_ins_many;      /* TOK_ROWS rows of person_token at once */
 	/* statements of the sql op, cached by the address of their text (string literals) */
 	struct {
 		const char *sql;
@@ -979,19 +983,40 @@ static int sq_nid_taken(struct store_sqlite *s, const struct scope *sc, const st
 
 static int sq_tokens_put(struct store_sqlite *s, int64_t id, const int64_t *tok, int n, struct pcmt_err *err)
 {
-	int rc;
+	int rc, i = 0;
 
 	if (!s->tok_del &&
 	    (prepare(s, "DELETE FROM person_token WHERE person_id = ?", &s->tok_del, err) ||
 	     prepare(s, "INSERT OR IGNORE INTO person_token (h, person_id) VALUES (?, ?)", &s->tok_ins, err)))
 		return -1;
+	if (!s->tok_ins_many) {
+		struct sb b = {0};
+
+		sb_add(&b, "INSERT OR IGNORE INTO person_token (h, person_id) VALUES (?, ?)");
+		for (int j = 1; j < TOK_ROWS; j++)
+			sb_add(&b, ", (?, ?)");
+		rc = b.oom ? -1 : prepare(s, b.p, &s->tok_ins_many, err);
+		free(b.p);
+		if (rc)
+			return b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : -1;
+	}
 	sqlite3_reset(s->tok_del);
 	sqlite3_bind_int64(s->tok_del, 1, id);
 	rc = sqlite3_step(s->tok_del);
 	sqlite3_reset(s->tok_del);
 	if (rc != SQLITE_DONE)
 		return sq_fail(s, rc, err, "writing search tokens");
-	for (int i = 0; i < n; i++) {
+	for (; i + TOK_ROWS <= n; i += TOK_ROWS) {
+		for (int j = 0; j < TOK_ROWS; j++) {
+			sqlite3_bind_int64(s->tok_ins_many, 2 * j + 1, tok[i + j]);
+			sqlite3_bind_int64(s->tok_ins_many, 2 * j + 2, id);
+		}
+		rc = sqlite3_step(s->tok_ins_many);
+		sqlite3_reset(s->tok_ins_many);
+		if (rc != SQLITE_DONE)
+			return sq_fail(s, rc, err, "writing search tokens");
+	}
+	for (; i < n; i++) {
 		sqlite3_reset(s->tok_ins);
 		sqlite3_bind_int64(s->tok_ins, 1, tok[i]);
 		sqlite3_bind_int64(s->tok_ins, 2, id);
@@ -3504,6 +3529,7 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->ou_path);
 	sqlite3_finalize(s->tok_del);
 	sqlite3_finalize(s->tok_ins);
+	sqlite3_finalize(s->tok_ins_many);
 	for (int i = 0; i < SQL_CACHE; i++)
 		sqlite3_finalize(s->sqlc[i].st);
 	for (int i = 0; i < FIND_CACHE; i++)
