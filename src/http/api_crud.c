@@ -278,8 +278,13 @@ int api_create(struct http_req *r)
 	int rc = -1;
 
 	err_clear(&err);
-	if (ent_validate(r->ent, &r->ctx, r->body, 0, &valid, &err) ||
-	    r->st->ops->insert(r->st, r->ent, r->scope, valid, &out, &err)) {
+	if (ent_validate(r->ent, &r->ctx, r->body, 0, &valid, &err)) {
+		http_fail(r, &err);
+		goto out;
+	}
+	if (ext && ext->check && ext->check(r, valid, NULL))
+		goto out;
+	if (r->st->ops->insert(r->st, r->ent, r->scope, valid, &out, &err)) {
 		http_fail(r, &err);
 		goto out;
 	}
@@ -311,7 +316,8 @@ int api_get(struct http_req *r)
 int api_replace(struct http_req *r)
 {
 	struct pcmt_err err;
-	json_t *valid = NULL, *out = NULL;
+	json_t *valid = NULL, *out = NULL, *old = NULL;
+	const struct http_ext *ext = http_ext_for(r->ent);
 	int64_t ver;
 	int rc = -1;
 
@@ -319,13 +325,20 @@ int api_replace(struct http_req *r)
 	if (http_need_id(r) || http_expected_version(r, &ver))
 		return -1;
 	if (ent_validate(r->ent, &r->ctx, r->body, 0, &valid, &err) ||
-	    r->st->ops->update(r->st, r->ent, r->scope, r->id, valid, ver, &out, &err)) {
+	    (ext && ext->check && r->st->ops->get(r->st, r->ent, r->scope, r->id, &old, &err))) {
+		http_fail(r, &err);
+		goto out;
+	}
+	if (ext && ext->check && ext->check(r, valid, old))
+		goto out;
+	if (r->st->ops->update(r->st, r->ent, r->scope, r->id, valid, ver, &out, &err)) {
 		http_fail(r, &err);
 		goto out;
 	}
 	rc = send_record(r, 200, out);
 out:
 	json_decref(valid);
+	json_decref(old);
 	return rc;
 }
 
@@ -333,6 +346,7 @@ int api_patch(struct http_req *r)
 {
 	struct pcmt_err err;
 	json_t *patch = NULL, *base = NULL, *rec = NULL, *out = NULL;
+	const struct http_ext *ext = http_ext_for(r->ent);
 	int64_t ver;
 	int rc = -1;
 
@@ -357,6 +371,8 @@ int api_patch(struct http_req *r)
 			http_fail(r, &err);
 			goto out;
 		}
+		if (ext && ext->check && ext->check(r, rec, base))
+			goto out;
 		if (!expect)
 			expect = json_integer_value(json_object_get(base, "version"));
 		if (r->st->ops->update(r->st, r->ent, r->scope, r->id, rec, expect, &out, &err) == 0)

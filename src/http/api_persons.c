@@ -31,6 +31,38 @@ static int person_list_param(struct http_req *r, const char *k, const char *v, s
 	return 0;
 }
 
+/* A person's residence is where they live now: a unit the reform closed (or one not yet in force)
+ * would put them where no commune's evaluation counts them. Checked when the residence is set or
+ * changed, so that a record history left in a closed unit can still be edited; not in the store,
+ * which also loads the past (demo, import by the row's date, copy). */
+static int person_check(struct http_req *r, json_t *valid, json_t *old)
+{
+	struct pcmt_err err;
+	struct ou_info ou;
+	json_t *v = json_object_get(valid, "residence_ou");
+	char d[DATE_BUFSZ];
+	int rc;
+
+	err_clear(&err);
+	if (!v || json_is_null(v))
+		return 0;
+	rc = json_is_string(v) ? r->st->ops->ou_by_code(r->st, json_string_value(v), r->ctx.today, &ou, &err)
+			       : r->st->ops->ou_get(r->st, json_integer_value(v), &ou, &err);
+	if (rc)
+		return err.code == ERR_NOT_FOUND ? 0 : http_fail(r, &err); /* the store names a missing unit */
+	if (old && json_integer_value(json_object_get(old, "residence_ou")) == ou.id)
+		return 0;
+	if (ou.valid_to != DATE_NONE && ou.valid_to < r->ctx.today)
+		return http_failf(r, ERR_INVALID, "residence_ou",
+				  "residence_ou: %s (%s) was closed on %s; a person's residence must be a unit in force "
+				  "today", ou.code, ou.name, date_format(ou.valid_to, d));
+	if (ou.valid_from != DATE_NONE && ou.valid_from > r->ctx.today)
+		return http_failf(r, ERR_INVALID, "residence_ou",
+				  "residence_ou: %s (%s) comes into force on %s; a person's residence must be a unit in "
+				  "force today", ou.code, ou.name, date_format(ou.valid_from, d));
+	return 0;
+}
+
 /* People without papers get registered twice: after saving, show the officer who else has the same
  * folded name and date of birth. The record is saved either way, so a failure here is logged rather
  * than turned into an error the client would read as "not saved". */
@@ -59,7 +91,7 @@ static int person_created(struct http_req *r, json_t *valid, json_t *out)
 	return 0;
 }
 
-const struct http_ext http_ext_persons = {&ent_persons, person_list_param, person_created};
+const struct http_ext http_ext_persons = {&ent_persons, person_list_param, person_created, person_check};
 
 /* ---- timeline ------------------------------------------------------------------------------- */
 

@@ -189,6 +189,10 @@ struct http_ext {
 	 * reads: in a grouped write it runs after the commit (r->in_group), on the request's own
 	 * handle. */
 	int (*created)(struct http_req *r, json_t *valid, json_t *out);
+	/* Before a create (old NULL) or an update (old: the stored record) of `valid`, a rule about
+	 * the present that the store, which also loads history, must not apply. Returns 0, or -1
+	 * after answering. */
+	int (*check)(struct http_req *r, json_t *valid, json_t *old);
 };
 extern const struct http_ext http_ext_persons;
 const struct http_ext *http_ext_for(const struct entity_def *e);

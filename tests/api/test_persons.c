@@ -151,6 +151,62 @@ static void test_search_words_intersect(void **state)
 	tl_resp_free(&r);
 }
 
+/* A person's residence must be in force today when it is set or changed: a commune the reform
+ * closed, or one not yet in force, is a 422 naming residence_ou (by id or by code), and nothing is
+ * written; a person already living in a unit closed later can still be edited. */
+static void test_residence_in_force(void **state)
+{
+	struct api_fx *f = *state;
+	int64_t closed, future, id, n0 = api_count(f, "persons");
+	struct tl_resp r;
+	char body[256], path[64];
+
+	closed = api_create(f, "orgunits", "{\"code\": \"99001\", \"name\": \"Xã Cũ\", \"kind\": \"commune\","
+			    " \"parent_id\": \"417\", \"valid_from\": \"2000-01-01\", \"valid_to\": \"2001-06-30\"}");
+	future = api_create(f, "orgunits", "{\"code\": \"99002\", \"name\": \"Xã Mới\", \"kind\": \"commune\","
+			    " \"parent_id\": \"417\", \"valid_from\": \"2099-01-01\"}");
+	snprintf(body, sizeof(body), "{\"full_name\": \"Lò Văn Cũ\", \"sex\": \"male\", \"dob\": \"1990-01-01\","
+		 " \"residence_ou\": %lld}", (long long)closed);
+	r = api_refused_ex(f, "POST", "/api/v1/persons", NULL, body, strlen(body), 422, "invalid", "residence_ou");
+	if (!strstr(r.body, "closed on 2001-06-30"))
+		fail_msg("want the closing date: %s", r.body);
+	tl_resp_free(&r);
+	api_refused(f, "POST", "/api/v1/persons", "{\"full_name\": \"Lò Văn Cũ\", \"sex\": \"male\", \"dob\": \"1990-01-01\","
+		    " \"residence_ou\": \"99001\"}", 422, "invalid", "residence_ou");
+	snprintf(body, sizeof(body), "{\"full_name\": \"Lò Văn Mới\", \"sex\": \"male\", \"dob\": \"1990-01-01\","
+		 " \"residence_ou\": %lld}", (long long)future);
+	api_refused(f, "POST", "/api/v1/persons", body, 422, "invalid", "residence_ou");
+	assert_int_equal(api_count(f, "persons"), n0);
+
+	/* living in Keng Du: moving to the closed commune is refused by PATCH and by PUT */
+	id = api_person(f, "Lò Văn Ở", "male", "1990-01-01", "16822");
+	snprintf(path, sizeof(path), "/api/v1/persons/%lld", (long long)id);
+	snprintf(body, sizeof(body), "{\"residence_ou\": %lld}", (long long)closed);
+	api_refused(f, "PATCH", path, body, 422, "invalid", "residence_ou");
+	snprintf(body, sizeof(body), "{\"full_name\": \"Lò Văn Ở\", \"sex\": \"male\", \"dob\": \"1990-01-01\","
+		 " \"residence_ou\": %lld, \"version\": 1}", (long long)closed);
+	api_refused(f, "PUT", path, body, 422, "invalid", "residence_ou");
+	r = api_get(f, path, 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "residence_ou")), f->keng_du);
+	tl_resp_free(&r);
+
+	/* Keng Du closes after the fact: the person there can still be edited, but not moved back */
+	snprintf(path, sizeof(path), "/api/v1/orgunits/%lld", (long long)f->keng_du);
+	assert_int_equal(tl_http(&f->srv, "PATCH", path, "{\"valid_to\": \"2001-06-30\"}", &r), 0);
+	if (r.status != 200)
+		fail_msg("closing Keng Du: %ld %s", r.status, r.body);
+	tl_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/persons/%lld", (long long)id);
+	assert_int_equal(tl_http(&f->srv, "PATCH", path, "{\"aliases\": \"Ở Lò\"}", &r), 0);
+	if (r.status != 200)
+		fail_msg("editing a person of a unit closed since: %ld %s", r.status, r.body);
+	tl_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/orgunits/%lld", (long long)f->keng_du);
+	assert_int_equal(tl_http(&f->srv, "PATCH", path, "{\"valid_to\": null}", &r), 0);
+	assert_int_equal(r.status, 200);
+	tl_resp_free(&r);
+}
+
 static void test_vietnamese_dates_stored_as_iso(void **state)
 {
 	struct api_fx *f = *state;
@@ -255,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_possible_duplicates),
 		cmocka_unit_test(test_accent_insensitive_search),
 		cmocka_unit_test(test_search_words_intersect),
+		cmocka_unit_test(test_residence_in_force),
 		cmocka_unit_test(test_vietnamese_dates_stored_as_iso),
 		cmocka_unit_test(test_timeline),
 		cmocka_unit_test(test_delete_refused_while_referenced),
