@@ -150,6 +150,27 @@ static int hset_add(struct hset *s, uint64_t h)
 	return 0;
 }
 
+/* 1 if h is there (0 stands for 1, as in hset_add). */
+static int hset_has(const struct hset *s, uint64_t h)
+{
+	if (!h)
+		h = 1;
+	if (!s->cap)
+		return 0;
+	for (size_t j = h & (s->cap - 1); s->h[j]; j = (j + 1) & (s->cap - 1))
+		if (s->h[j] == h)
+			return 1;
+	return 0;
+}
+
+/* The digest's slot, fetched into the cache while the writer does the row's other work: on a
+ * large file the set outgrows the caches and each lookup was a miss. */
+static void hset_prefetch(const struct hset *s, uint64_t h)
+{
+	if (s->cap)
+		__builtin_prefetch(&s->h[(h ? h : 1) & (s->cap - 1)]);
+}
+
 /* ---- the run ---------------------------------------------------------------------------------- */
 
 struct ou_slot {
@@ -170,6 +191,7 @@ struct run {
 	int keys[64], nkeys; /* e's non-derived fields: an identical row matches on all of them */
 	int pfield;        /* e's reference to persons, or -1 */
 	struct kmap has_rows; /* person id -> 1 if e had rows of theirs before this import */
+	struct hset looked, had; /* the same for typed rows: persons looked up, and those with rows */
 	struct kmap persons, facilities, refs;
 	struct kmap ous;   /* org-unit code -> index into ou_tab */
 	struct ou_slot *ou_tab;
@@ -683,16 +705,21 @@ static int take_typed(struct run *r, long row, struct bulk_val *v, struct rd_bat
 {
 	const struct entity_def *e = r->e;
 	int64_t id = 0, had = 1;
-	int n = 0, nf = e->nfields;
+	int n = 0, nf = e->nfields, dup;
 	json_t *rec = NULL;
+	uint64_t h = row_digest(r, v);
 
+	hset_prefetch(&r->seen, h);
 	/* a person with no rows of e before this import has none to match (rows of this file are in
 	 * r->seen): one lookup per person instead of one per row */
 	if (r->pfield >= 0) {
-		char key[24];
+		int looked = hset_add(&r->looked, (uint64_t)v[r->pfield].i);
 
-		i64_text(v[r->pfield].i, key);
-		if (!kmap_get(&r->has_rows, key, &had)) {
+		if (looked < 0)
+			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		if (looked) {
+			had = hset_has(&r->had, (uint64_t)v[r->pfield].i);
+		} else {
 			if (!(rec = typed_json(e, v, r->pfield)))
 				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 			n = r->s->ops->find(r->s, e, r->o->scope, rec, &r->pfield, 1, &id, &n, err) ? -1 : n;
@@ -700,7 +727,7 @@ static int take_typed(struct run *r, long row, struct bulk_val *v, struct rd_bat
 			if (n < 0)
 				return -1;
 			had = n > 0;
-			if (kmap_put(&r->has_rows, key, had))
+			if (had && hset_add(&r->had, (uint64_t)v[r->pfield].i) < 0)
 				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		}
 	}
@@ -716,7 +743,7 @@ static int take_typed(struct run *r, long row, struct bulk_val *v, struct rd_bat
 			return 0;
 		}
 	}
-	int dup = hset_add(&r->seen, row_digest(r, v));
+	dup = hset_add(&r->seen, h);
 
 	if (dup < 0)
 		return err_set(err, ERR_INTERNAL, NULL, "out of memory");
@@ -1211,6 +1238,8 @@ out:
 	kmap_free(&r.facilities);
 	kmap_free(&r.refs);
 	kmap_free(&r.has_rows);
+	free(r.looked.h);
+	free(r.had.h);
 	kmap_free(&r.ous);
 	imp_map_free(&r.map);
 	return rc;
