@@ -4,7 +4,8 @@
 # half dd/mm/yyyy, Vietnamese enum labels on some rows) and times, on fresh SQLite databases:
 #   - baseline: the sqlite3 shell's `.import` of the same file into a bare 4-column table (no
 #     parsing of dates, no validation, no keys: the floor of "put these rows in SQLite");
-#   - pcmt import --kind tests: every row validated by ent_validate, its person found by national ID,
+#   - pcmt import --kind tests: every row validated by ent_validate (on a reader thread), its person
+#     found by national ID (on the writing thread),
 #     checked against the rows already there, written in one transaction (the bulk path);
 #   - the same import again (every row found unchanged, nothing written);
 # and prints rows/s for each, the target and the ratio to the baseline. Run it under
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--rows) rows=$2; shift 2 ;;
 	--persons) persons=$2; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "import.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
