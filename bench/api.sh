@@ -222,6 +222,8 @@ serve_stop() {
 	fds[$1]=$(ls /proc/$srv/fd | wc -l)
 	kill "$srv"; wait "$srv" 2>/dev/null || true
 	srv=""
+	# SQLite's group commit: how many writes shared a transaction (printed when serve stops)
+	grep -h 'group commit' "$tmp/serve.log" | sed 's/^pcmt serve: /serve     /' || true
 }
 declare -A hwm fds
 
