@@ -77,3 +77,31 @@ int store_scope_by_set(const struct entity_def *e, const char *path, int one_per
 	/* "/1/" is the nation: its set would be every person, so each row's own lookup is cheaper */
 	return depth > 2;
 }
+
+int store_search_words(const char *q, int (*count)(void *cls, const char *p, size_t k, long *n, struct pcmt_err *err),
+		       void *cls, struct store_word w[STORE_SEARCH_WORDS], int *lead, struct pcmt_err *err)
+{
+	int nw = 0;
+
+	*lead = 0;
+	while (*q) {
+		size_t k;
+
+		while (*q == ' ')
+			q++;
+		k = strcspn(q, " ");
+		if (!k)
+			break;
+		if (nw == STORE_SEARCH_WORDS)
+			return err_set(err, ERR_BAD_REQUEST, "q", "at most %d search words", STORE_SEARCH_WORDS);
+		w[nw].p = q;
+		w[nw].k = k;
+		if (count(cls, q, k, &w[nw].n, err))
+			return -1;
+		if (w[nw].n < w[*lead].n || (w[nw].n == w[*lead].n && k > w[*lead].k))
+			*lead = nw;
+		nw++;
+		q += k;
+	}
+	return nw;
+}

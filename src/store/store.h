@@ -290,6 +290,22 @@ int store_destroy(const char *url, struct pcmt_err *err);
  * lookup for one person's rows (one_person: the list filters person_id) and for the nation's scope,
  * whose set would hold every person. Only for ENT_EVENT_OU entities; 0 for every other. */
 int store_scope_by_set(const struct entity_def *e, const char *path, int one_person);
+
+/* A person search's words (a folded query that is not all digits): each word must begin a word of
+ * the name or aliases, through the search tokens' blind indexes. The rarest word drives the search
+ * and the others are probed per candidate; count(cls, word, len, &n, err) counts a word's persons
+ * up to STORE_SEARCH_PROBE, enough to tell a rare word from a common one ("nguyen" names two
+ * persons in five) without paying for the common one's whole list. Fills w and *lead (past the
+ * probe, the longest word: usually the rarer); returns the number of words (0 for none), or -1
+ * with err (more than STORE_SEARCH_WORDS words: 400 naming q; or count's error). */
+enum { STORE_SEARCH_WORDS = 8, STORE_SEARCH_PROBE = 4096 };
+struct store_word {
+	const char *p;
+	size_t k;
+	long n;
+};
+int store_search_words(const char *q, int (*count)(void *cls, const char *p, size_t k, long *n, struct pcmt_err *err),
+		       void *cls, struct store_word w[STORE_SEARCH_WORDS], int *lead, struct pcmt_err *err);
 /* 1 if url names a PostgreSQL database. */
 int store_url_is_pg(const char *url);
 

@@ -1616,27 +1616,31 @@ static int nid_index_sql(struct store_pg *s, const char *nid, struct sb *w, stru
 	return 0;
 }
 
-/* How many persons a search word's token names (under every key of the file), counted up to
- * SEARCH_PROBE: the rarest word drives the search (as on SQLite, store_sqlite.c). */
-enum { SEARCH_WORDS = 8, SEARCH_PROBE = 4096 };
+/* store_search_words' count: how many persons a word's token names under every key of the file, up
+ * to STORE_SEARCH_PROBE. */
+struct tok_ctx {
+	struct store_pg *s;
+	const struct vault *v;
+};
 
-static int tok_count(struct store_pg *s, const struct vault *v, const char *t, size_t k, long *n, struct pcmt_err *err)
+static int tok_count(void *cls, const char *t, size_t k, long *n, struct pcmt_err *err)
 {
+	struct tok_ctx *c = cls;
 	struct sb qs = {0};
 	struct prm p = {0};
 	PGresult *res = NULL;
 	int rc = -1;
 
 	sb_add(&qs, "SELECT count(*) FROM (SELECT 1 FROM person_token WHERE h ");
-	in_params(&qs, &p, v->n);
-	sb_add(&qs, " LIMIT %d) c", SEARCH_PROBE);
-	for (int i = 0; i < v->n; i++)
-		p_i64(&p, vault_index_tok(&v->keys[i], t, k));
+	in_params(&qs, &p, c->v->n);
+	sb_add(&qs, " LIMIT %d) c", STORE_SEARCH_PROBE);
+	for (int i = 0; i < c->v->n; i++)
+		p_i64(&p, vault_index_tok(&c->v->keys[i], t, k));
 	if (qs.oom) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto done;
 	}
-	if (!(res = q(s, qs.p, &p, err, "counting a search word")))
+	if (!(res = q(c->s, qs.p, &p, err, "counting a search word")))
 		goto done;
 	*n = atol(PQgetvalue(res, 0, 0));
 	rc = 0;
@@ -1647,44 +1651,21 @@ done:
 	return rc;
 }
 
-/* Persons' search: all digits is an exact national ID; otherwise every word must begin a word of
- * the name or aliases, through the search tokens' blind indexes. The rarest word's persons are
- * probed for the other words' tokens on the primary key (h, person_id), as on SQLite. */
+/* Persons' search: all digits is an exact national ID; otherwise the words of store_search_words,
+ * the rarest's persons probed for the other words' tokens on the primary key (h, person_id), as on
+ * SQLite. */
 static int person_search_sql(struct store_pg *s, const char *t, struct sb *w, struct prm *p, struct pcmt_err *err)
 {
+	struct store_word word[STORE_SEARCH_WORDS];
+	struct tok_ctx c = {s, NULL};
 	const struct vault *v;
-	struct {
-		const char *t;
-		size_t k;
-		long n;
-	} word[SEARCH_WORDS];
-	int nw = 0, lead = 0;
+	int nw, lead;
 	size_t n = strlen(t);
 
 	if (strspn(t, "0123456789") == n)
 		return nid_index_sql(s, t, w, p, err);
-	if (!(v = vault_get(s->base.url, err)))
+	if (!(c.v = v = vault_get(s->base.url, err)) || (nw = store_search_words(t, tok_count, &c, word, &lead, err)) < 0)
 		return -1;
-	while (*t) {
-		size_t k;
-
-		while (*t == ' ')
-			t++;
-		k = strcspn(t, " ");
-		if (!k)
-			break;
-		if (nw == SEARCH_WORDS)
-			return err_set(err, ERR_BAD_REQUEST, "q", "at most %d search words", SEARCH_WORDS);
-		word[nw].t = t;
-		word[nw].k = k;
-		if (tok_count(s, v, t, k, &word[nw].n, err))
-			return -1;
-		/* among words past the probe, the longest: a longer word is usually the rarer */
-		if (word[nw].n < word[lead].n || (word[nw].n == word[lead].n && k > word[lead].k))
-			lead = nw;
-		nw++;
-		t += k;
-	}
 	if (!nw)
 		return 0;
 	if (p->n + nw * v->n > PMAX)
@@ -1692,7 +1673,7 @@ static int person_search_sql(struct store_pg *s, const char *t, struct sb *w, st
 	sb_add(w, " AND t.id IN (SELECT a.person_id FROM person_token a WHERE a.h ");
 	in_params(w, p, v->n);
 	for (int i = 0; i < v->n; i++)
-		p_i64(p, vault_index_tok(&v->keys[i], word[lead].t, word[lead].k));
+		p_i64(p, vault_index_tok(&v->keys[i], word[lead].p, word[lead].k));
 	for (int j = 0; j < nw; j++) {
 		if (j == lead)
 			continue;
@@ -1700,7 +1681,7 @@ static int person_search_sql(struct store_pg *s, const char *t, struct sb *w, st
 		in_params(w, p, v->n);
 		sb_add(w, " AND x.person_id = a.person_id)");
 		for (int i = 0; i < v->n; i++)
-			p_i64(p, vault_index_tok(&v->keys[i], word[j].t, word[j].k));
+			p_i64(p, vault_index_tok(&v->keys[i], word[j].p, word[j].k));
 	}
 	sb_add(w, ")");
 	return 0;

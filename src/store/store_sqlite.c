@@ -1400,21 +1400,24 @@ static int nid_index_sql(struct store_sqlite *s, const char *nid, struct sb *w, 
 	return 0;
 }
 
-/* How many persons a search word's token names (under every key of the file), counted up to
- * SEARCH_PROBE: enough to tell a rare word from a common one ("nguyen" names two persons in five)
- * without paying for the common one's whole list. */
-enum { SEARCH_WORDS = 8, SEARCH_PROBE = 4096 };
+/* store_search_words' count: how many persons a word's token names under every key of the file, up
+ * to STORE_SEARCH_PROBE. */
+struct tok_ctx {
+	struct store_sqlite *s;
+	const struct vault *v;
+};
 
-static int tok_count(struct store_sqlite *s, const struct vault *v, const char *p, size_t k, long *n,
-		     struct pcmt_err *err)
+static int tok_count(void *cls, const char *p, size_t k, long *n, struct pcmt_err *err)
 {
+	struct tok_ctx *c = cls;
+	struct store_sqlite *s = c->s;
 	struct sb q = {0};
 	sqlite3_stmt *st = NULL;
 	int rc = -1, r;
 
 	sb_add(&q, "SELECT count(*) FROM (SELECT 1 FROM person_token WHERE h ");
-	in_marks(&q, v->n);
-	sb_add(&q, " LIMIT %d)", SEARCH_PROBE);
+	in_marks(&q, c->v->n);
+	sb_add(&q, " LIMIT %d)", STORE_SEARCH_PROBE);
 	if (q.oom) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto done;
@@ -1423,8 +1426,8 @@ static int tok_count(struct store_sqlite *s, const struct vault *v, const char *
 		err_set(err, ERR_INTERNAL, NULL, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
 		goto done;
 	}
-	for (int i = 0; i < v->n; i++)
-		sqlite3_bind_int64(st, i + 1, vault_index_tok(&v->keys[i], p, k));
+	for (int i = 0; i < c->v->n; i++)
+		sqlite3_bind_int64(st, i + 1, vault_index_tok(&c->v->keys[i], p, k));
 	if ((r = sqlite3_step(st)) != SQLITE_ROW) {
 		sq_fail(s, r, err, "counting a search word");
 		goto done;
@@ -1437,23 +1440,16 @@ done:
 	return rc;
 }
 
-/* Persons' search (folded text): all digits is an exact national ID; otherwise every word must
- * begin a word of the name or aliases, matched through the search tokens' blind indexes (a word
- * of one letter matches only a one-letter word: prefixes start at two).
- * The rarest word drives: its token's persons, each probed for the other words' tokens on the
- * primary key (h, person_id). One IN (list) per word instead made SQLite build a temporary
- * b-tree of every word's whole list, "nguyen"'s 386,000 persons included: 520 ms against 17 ms
- * for a three-word name on the national set (1,000,000 persons), the same 1,122 persons. */
+/* Persons' search (folded text): all digits is an exact national ID; otherwise the words of
+ * store_search_words, the rarest driving. One IN (list) per word instead made SQLite build a
+ * temporary b-tree of every word's whole list, "nguyen"'s 386,000 persons included: 520 ms against
+ * 17 ms for a three-word name on the national set (1,000,000 persons), the same 1,122 persons. */
 static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w, struct binds *b, int *joined,
 			     struct pcmt_err *err)
 {
-	const struct vault *v;
-	struct {
-		const char *p;
-		size_t k;
-		long n;
-	} word[SEARCH_WORDS];
-	int nw = 0, lead = 0;
+	struct store_word word[STORE_SEARCH_WORDS];
+	struct tok_ctx c = {s, NULL};
+	int nw, lead;
 	size_t n = strlen(p);
 
 	*joined = 0;
@@ -1461,28 +1457,8 @@ static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w
 		sb_add(w, " WHERE 1 = 1");
 		return nid_index_sql(s, p, w, b, err);
 	}
-	if (!(v = vault_get(s->base.url, err)))
+	if (!(c.v = vault_get(s->base.url, err)) || (nw = store_search_words(p, tok_count, &c, word, &lead, err)) < 0)
 		return -1;
-	while (*p) {
-		size_t k;
-
-		while (*p == ' ')
-			p++;
-		k = strcspn(p, " ");
-		if (!k)
-			break;
-		if (nw == SEARCH_WORDS)
-			return err_set(err, ERR_BAD_REQUEST, "q", "at most %d search words", SEARCH_WORDS);
-		word[nw].p = p;
-		word[nw].k = k;
-		if (tok_count(s, v, p, k, &word[nw].n, err))
-			return -1;
-		/* among words past the probe, the longest: a longer word is usually the rarer */
-		if (word[nw].n < word[lead].n || (word[nw].n == word[lead].n && k > word[lead].k))
-			lead = nw;
-		nw++;
-		p += k;
-	}
 	if (!nw) {
 		sb_add(w, " WHERE 1 = 1");
 		return 0;
@@ -1491,24 +1467,24 @@ static int person_search_sql(struct store_sqlite *s, const char *p, struct sb *w
 	 * from the primary key, so that a page ordered by a.person_id stops at its last row instead of
 	 * sorting every match. Under two keys (a rotation half done) a person can hold the word under
 	 * both, and the join would list it twice: IN (...) then. */
-	if (v->n == 1) {
+	if (c.v->n == 1) {
 		sb_add(w, " JOIN person_token a ON a.person_id = t.id AND a.h = ?");
 		*joined = 1;
 	} else {
 		sb_add(w, " WHERE t.id IN (SELECT a.person_id FROM person_token a WHERE a.h ");
-		in_marks(w, v->n);
+		in_marks(w, c.v->n);
 	}
-	for (int i = 0; i < v->n; i++)
-		if (bi(b, vault_index_tok(&v->keys[i], word[lead].p, word[lead].k)))
+	for (int i = 0; i < c.v->n; i++)
+		if (bi(b, vault_index_tok(&c.v->keys[i], word[lead].p, word[lead].k)))
 			return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
 	for (int j = 0; j < nw; j++) {
 		if (j == lead)
 			continue;
 		sb_add(w, " AND EXISTS (SELECT 1 FROM person_token x WHERE x.h ");
-		in_marks(w, v->n);
+		in_marks(w, c.v->n);
 		sb_add(w, " AND x.person_id = a.person_id)");
-		for (int i = 0; i < v->n; i++)
-			if (bi(b, vault_index_tok(&v->keys[i], word[j].p, word[j].k)))
+		for (int i = 0; i < c.v->n; i++)
+			if (bi(b, vault_index_tok(&c.v->keys[i], word[j].p, word[j].k)))
 				return err_set(err, ERR_BAD_REQUEST, "q", "too many search words");
 	}
 	sb_add(w, *joined ? " WHERE 1 = 1" : ")");

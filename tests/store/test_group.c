@@ -35,6 +35,19 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+
+/* An audit entry of a test writer: "<who> <no>" creates a person. */
+static void entry_init(struct audit_entry *e, const char *who, int no)
+{
+	memset(e, 0, sizeof(*e));
+	audit_now(e->at);
+	e->user_id = 1;
+	snprintf(e->username, sizeof(e->username), "%s", who);
+	snprintf(e->action, sizeof(e->action), "create");
+	snprintf(e->entity, sizeof(e->entity), "persons");
+	snprintf(e->detail, sizeof(e->detail), "%s %d", who, no);
+	snprintf(e->outcome, sizeof(e->outcome), "ok");
+}
 static int append_one(struct store *st, void *cls, struct pcmt_err *err)
 {
 	struct writer *w = cls;
@@ -47,14 +60,7 @@ static int append_one(struct store *st, void *cls, struct pcmt_err *err)
 			sleep_ms(1);
 		sleep_ms(100);
 	}
-	memset(&e, 0, sizeof(e));
-	audit_now(e.at);
-	e.user_id = 1;
-	snprintf(e.username, sizeof(e.username), "writer");
-	snprintf(e.action, sizeof(e.action), "create");
-	snprintf(e.entity, sizeof(e.entity), "persons");
-	snprintf(e.detail, sizeof(e.detail), "writer %d", w->no);
-	snprintf(e.outcome, sizeof(e.outcome), "ok");
+	entry_init(&e, "writer", w->no);
 	if (st->ops->audit_append(st, &e, 1, err))
 		return -1;
 	w->id = e.id;
@@ -183,14 +189,7 @@ static int append_plain(struct store *st, void *cls, struct pcmt_err *err)
 	struct stream *w = cls;
 	struct audit_entry e;
 
-	memset(&e, 0, sizeof(e));
-	audit_now(e.at);
-	e.user_id = 1;
-	snprintf(e.username, sizeof(e.username), "stream");
-	snprintf(e.action, sizeof(e.action), "create");
-	snprintf(e.entity, sizeof(e.entity), "persons");
-	snprintf(e.detail, sizeof(e.detail), "stream %d", w->no);
-	snprintf(e.outcome, sizeof(e.outcome), "ok");
+	entry_init(&e, "stream", w->no);
 	return st->ops->audit_append(st, &e, 1, err);
 }
 
