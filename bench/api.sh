@@ -17,7 +17,7 @@
 #   --conns          wrk connections (default 32)
 #   --wrk-threads    wrk threads (default 2)
 #   --serve-threads  pcmt serve --threads (default: serve's own, 2 x CPUs)
-#   --only           a subset of: person search commune drugfree indicators write mixed
+#   --only           a subset of: person search commune drugfree indicators write write-person mixed
 #   --pg             the same loads on PostgreSQL too: a throwaway cluster loaded by `pcmt copy`
 #                    from the copy (34 minutes for the national set: use a province for a quick run)
 #   --pg-url URL     instead, a PostgreSQL database loaded beforehand from the same --db (pcmt copy
@@ -35,7 +35,7 @@ dur=15
 conns=32
 wthreads=2
 sthreads=""
-only="person search commune drugfree indicators write mixed"
+only="person search commune drugfree indicators write write-person mixed"
 pg=0
 pg_url=""
 sqlite_loads=1
@@ -156,15 +156,38 @@ echo "search by name         ${base[search]} /s  (count and first 20 of three wo
 awk '{print "SELECT count(*) FROM person t WHERE t.residence_ou = " $1 "; SELECT * FROM person t WHERE t.residence_ou = " $1 " ORDER BY t.id LIMIT 50;"}' "$tmp/communes" >"$tmp/q.commune"
 base[commune]=$(rate "$tmp/q.commune" "$(wc -l <"$tmp/communes")")
 echo "a commune's persons    ${base[commune]} /s  (count and residence_ou = ? ORDER BY id LIMIT 50)"
+# the writes: person inserts (write-person), and the write load's mix in the same proportions (drug
+# tests, treatments, classifications, support, persons: bench/wrk/pcmt.lua), for persons of $tmp/ids;
+# what they add is deleted afterwards (ids above the largest before)
+write_tables="person drug_test treatment classification support"
+declare -A top
+for t in $write_tables; do top[$t]=$(sq "SELECT coalesce(max(id), 0) FROM $t"); done
+# awk: q is a single quote; ids are the persons written for
+cat >"$tmp/writes.awk" <<'AWK'
+function person(i) {
+	return sprintf("INSERT INTO person (full_name, sex, dob, residence_ou, name_fold, created_at, updated_at) " \
+		"VALUES (%sBench Sql %d%s, %smale%s, %s1990-01-01%s, %d, %sbench sql %d%s, %s, %s);", q, i, q, q, q, q, q, ou, q, i, q, d, d)
+}
+BEGIN { srand(7); d = q "2025-06-15" q }
+mix == 0 { print person(NR); next }
 {
-	echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
-	for i in $(seq 5000); do
-		echo "INSERT INTO person (full_name, sex, dob, residence_ou, name_fold, created_at, updated_at) VALUES ('Bench Sql $i', 'male', '1990-01-01', $ou_write, 'bench sql $i', '2025-01-01', '2025-01-01');"
-	done
-} >"$tmp/q.write"
-base[write]=$(rate "$tmp/q.write" 5000)
-sq "DELETE FROM person WHERE name_fold LIKE 'bench sql %'"
-echo "insert a person        ${base[write]} /s  (autocommit INSERT, WAL, synchronous=NORMAL, with the change-log trigger)"
+	r = rand() * 36.66
+	if (r < 31.2) printf "INSERT INTO drug_test (person_id, test_date, kind, result, created_at, updated_at) VALUES (%d, %s, %speriodic%s, %snegative%s, %s, %s);\n", $1, d, q, q, q, q, d, d
+	else if (r < 34.3) printf "INSERT INTO treatment (person_id, kind, start_date, outcome, created_at, updated_at) VALUES (%d, %svoluntary_community%s, %s, %songoing%s, %s, %s);\n", $1, q, q, d, q, q, d, d
+	else if (r < 35.3) printf "INSERT INTO classification (person_id, kind, date_from, created_at, updated_at) VALUES (%d, %saddict%s, %s, %s, %s);\n", $1, q, q, d, d, d
+	else if (r < 35.66) printf "INSERT INTO support (person_id, kind, support_date, created_at, updated_at) VALUES (%d, %scounselling%s, %s, %s, %s);\n", $1, q, q, d, d, d
+	else print person(NR)
+}
+AWK
+head -5000 "$tmp/ids" | awk -v q="'" -v ou="$ou_write" -v mix=0 -f "$tmp/writes.awk" >"$tmp/q.write-person"
+head -5000 "$tmp/ids" | awk -v q="'" -v ou="$ou_write" -v mix=1 -f "$tmp/writes.awk" >"$tmp/q.write"
+nwrite=$(wc -l <"$tmp/q.write")
+wal="PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
+base[write]=$(rate <(echo "$wal"; cat "$tmp/q.write") "$nwrite")
+base[write-person]=$(rate <(echo "$wal"; cat "$tmp/q.write-person") "$(wc -l <"$tmp/q.write-person")")
+for t in $write_tables; do sq "DELETE FROM $t WHERE id > ${top[$t]}"; done
+echo "write mix              ${base[write]} /s  (autocommit INSERTs in the write load's proportions, WAL, synchronous=NORMAL, with the change-log triggers)"
+echo "insert a person        ${base[write-person]} /s  (autocommit INSERT, the same)"
 
 # ---- pcmt serve + wrk ---------------------------------------------------------------------------
 declare -A res
@@ -178,7 +201,7 @@ run_loads() {
 		commune) list=$tmp/communes ;;
 		drugfree) list=$tmp/commune_codes ;;
 		indicators) list=$tmp/plans ;;
-		write) list=$tmp/ids ;;
+		write | write-person) list=$tmp/ids ;;
 		*) echo "api.sh: unknown load $m" >&2; exit 2 ;;
 		esac
 		if [ ! -s "$list" ]; then
@@ -268,10 +291,12 @@ if [ "$pg" = 1 ]; then
 	echo "search by name         ${base[pg.search]} /s"
 	base[pg.commune]=$(prate "$tmp/q.commune" "$(wc -l <"$tmp/communes")")
 	echo "a commune's persons    ${base[pg.commune]} /s"
-	grep -v '^PRAGMA' "$tmp/q.write" >"$tmp/q.pgwrite"
-	base[pg.write]=$(prate "$tmp/q.pgwrite" 5000)
-	pgq -c "DELETE FROM person WHERE name_fold LIKE 'bench sql %'"
-	echo "insert a person        ${base[pg.write]} /s  (autocommit INSERT, with the change-log and province triggers)"
+	for t in $write_tables; do top[$t]=$(pgq -c "SELECT coalesce(max(id), 0) FROM $t"); done
+	base[pg.write]=$(prate "$tmp/q.write" "$nwrite")
+	base[pg.write-person]=$(prate "$tmp/q.write-person" "$(wc -l <"$tmp/q.write-person")")
+	for t in $write_tables; do pgq -c "DELETE FROM $t WHERE id > ${top[$t]}"; done
+	echo "write mix              ${base[pg.write]} /s  (autocommit INSERTs, with the change-log and province triggers)"
+	echo "insert a person        ${base[pg.write-person]} /s"
 	echo "== pcmt serve on PostgreSQL"
 	serve_start "$url"
 	run_loads pg "$base_url"
@@ -286,6 +311,7 @@ target() {
 	case $1 in
 	person) echo ">=20000/s, p99<10ms" ;;
 	write) echo ">=5000/s (SQLite)" ;;
+	write-person) echo "- (in write's mix)" ;;
 	*) echo "-" ;;
 	esac
 }
