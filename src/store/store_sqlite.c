@@ -20,7 +20,7 @@ enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_BULK_MAN
 /* rows per step of ST_BULK_MANY: a statement's start and end (cursors, its savepoint) cost as much
  * as a row's b-tree inserts; 64 rows of 10 values stay far below SQLite's 32,766 parameters */
 enum { BULK_ROWS = 64 };
-enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32, DYN_CACHE = 48 };
 /* search tokens per statement: a person has about 8 (a bench writer's name 23), and each
  * statement's start and end cost as much as its b-tree inserts, inside the write lock */
 enum { TOK_ROWS = 8 };
@@ -57,6 +57,14 @@ struct store_sqlite {
 	/* the statements every server write runs, kept: parsing them again cost as much as running
 	 * them, inside the write lock (group commit) */
 	sqlite3_stmt *tx[TX_N];
+	/* statements built per question, kept by their text (dyn_get): the same shapes come back */
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+		uint64_t used; /* dyn_clock when last taken: the least recent goes first */
+		int busy;      /* taken and not yet given back */
+	} dyn[DYN_CACHE];
+	uint64_t dyn_clock;
 	sqlite3_stmt *key_id;              /* sq_write_key's */
 	sqlite3_stmt *audit_last, *audit_ins; /* sq_audit_append's */
 };
@@ -147,6 +155,59 @@ static int prepare(struct store_sqlite *s, const char *sql, sqlite3_stmt **st, s
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
 		return err_set(err, ERR_INTERNAL, NULL, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
 	return 0;
+}
+
+/* A statement for sql, text built for one question (a commune's page, a person's similar names, a
+ * search word's count): kept by its text and taken again when the same shape comes back, since
+ * parsing and planning it cost as much as running it (a registration's duplicate check: a fifth of
+ * its time). NULL when it cannot be prepared (sqlite3_errmsg says why). Give it back with dyn_done,
+ * which resets it; one in use is never evicted, so callers may hold several. */
+static sqlite3_stmt *dyn_get(struct store_sqlite *s, const char *sql)
+{
+	sqlite3_stmt *q;
+	int slot = -1;
+
+	for (int i = 0; i < DYN_CACHE; i++) {
+		if (s->dyn[i].busy)
+			continue;
+		if (s->dyn[i].sql && !strcmp(s->dyn[i].sql, sql)) {
+			s->dyn[i].busy = 1;
+			s->dyn[i].used = ++s->dyn_clock;
+			return s->dyn[i].st;
+		}
+		if (slot < 0 || !s->dyn[i].sql || (s->dyn[slot].sql && s->dyn[i].used < s->dyn[slot].used))
+			slot = i;
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return NULL;
+	if (slot >= 0) {
+		char *copy = strdup(sql);
+
+		if (!copy) /* kept out of the cache: dyn_done finalizes it */
+			return q;
+		sqlite3_finalize(s->dyn[slot].st);
+		free(s->dyn[slot].sql);
+		s->dyn[slot].sql = copy;
+		s->dyn[slot].st = q;
+		s->dyn[slot].busy = 1;
+		s->dyn[slot].used = ++s->dyn_clock;
+	}
+	return q;
+}
+
+/* Gives back a statement of dyn_get (NULL: nothing), its bindings cleared. */
+static void dyn_done(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	if (!q)
+		return;
+	for (int i = 0; i < DYN_CACHE; i++)
+		if (s->dyn[i].st == q) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			s->dyn[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(q);
 }
 
 /* Runs one of the kept transaction statements, preparing it the first time. */
@@ -1422,7 +1483,7 @@ static int tok_count(void *cls, const char *p, size_t k, long *n, struct pcmt_er
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto done;
 	}
-	if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+	if (!(st = dyn_get(s, q.p))) {
 		err_set(err, ERR_INTERNAL, NULL, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
 		goto done;
 	}
@@ -1435,7 +1496,7 @@ static int tok_count(void *cls, const char *p, size_t k, long *n, struct pcmt_er
 	*n = (long)sqlite3_column_int64(st, 0);
 	rc = 0;
 done:
-	sqlite3_finalize(st);
+	dyn_done(s, st);
 	free(q.p);
 	return rc;
 }
@@ -1631,7 +1692,7 @@ static int sq_list(struct store *st, const struct entity_def *e, const struct st
 		       (long long)q->count_max + 1);
 	else
 		sb_add(&sql, "SELECT count(*) FROM %s t%s", e->table, w.p);
-	if (sql.oom || sqlite3_prepare_v2(s->db, sql.p, -1, &qs, NULL) != SQLITE_OK) {
+	if (sql.oom || !(qs = dyn_get(s, sql.p))) {
 		sq_fail(s, SQLITE_ERROR, err, "counting");
 		goto out;
 	}
@@ -1641,14 +1702,14 @@ static int sq_list(struct store *st, const struct entity_def *e, const struct st
 		goto out;
 	}
 	*total = sqlite3_column_int64(qs, 0);
-	sqlite3_finalize(qs);
+	dyn_done(s, qs);
 	qs = NULL;
 	sql.n = 0;
 	sb_add(&sql, "SELECT ");
 	select_cols(&sql, e);
 	sb_add(&sql, " FROM %s t%s ORDER BY %s LIMIT %d OFFSET %d", e->table, w.p, joined ? "a.person_id" : e->order_by, limit,
 	       q->offset < 0 ? 0 : q->offset);
-	if (sql.oom || sqlite3_prepare_v2(s->db, sql.p, -1, &qs, NULL) != SQLITE_OK) {
+	if (sql.oom || !(qs = dyn_get(s, sql.p))) {
 		sq_fail(s, SQLITE_ERROR, err, "listing");
 		goto out;
 	}
@@ -1676,7 +1737,7 @@ static int sq_list(struct store *st, const struct entity_def *e, const struct st
 	arr = NULL;
 	rc = 0;
 out:
-	sqlite3_finalize(qs);
+	dyn_done(s, qs);
 	json_decref(arr);
 	binds_free(&b);
 	free(w.p);
@@ -1720,7 +1781,7 @@ static int sq_person_similar(struct store *st, const struct scope *sc, const cha
 	if (sc && sc->ou_id && subtree_sql(s, &ent_persons, sc->ou_id, 0, &w, &b, err))
 		goto out;
 	sb_add(&w, " ORDER BY t.id LIMIT 20");
-	if (w.oom || sqlite3_prepare_v2(s->db, w.p, -1, &q, NULL) != SQLITE_OK) {
+	if (w.oom || !(q = dyn_get(s, w.p))) {
 		sq_fail(s, SQLITE_ERROR, err, "finding similar persons");
 		goto out;
 	}
@@ -1753,7 +1814,7 @@ out:
 	if (rc && !err->code)
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 	json_decref(arr);
-	sqlite3_finalize(q);
+	dyn_done(s, q);
 	binds_free(&b);
 	free(w.p);
 	return rc;
@@ -3510,6 +3571,10 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->sqlc[i].st);
 	for (int i = 0; i < FIND_CACHE; i++)
 		sqlite3_finalize(s->find[i].st);
+	for (int i = 0; i < DYN_CACHE; i++) {
+		sqlite3_finalize(s->dyn[i].st);
+		free(s->dyn[i].sql);
+	}
 	sqlite3_finalize(s->find_nid[0].st);
 	sqlite3_finalize(s->find_nid[1].st);
 	sqlite3_finalize(s->nid_taken);

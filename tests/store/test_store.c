@@ -569,6 +569,43 @@ static void test_person_similar(void **state)
 	json_decref(out);
 }
 
+/* Statements built per question are kept by their text and taken again (store_sqlite's dyn_get):
+ * the same shape with other values, more shapes than are kept, and a shape evicted then asked again
+ * must each answer their own question. */
+static void test_kept_statements_answer_their_question(void **state)
+{
+	struct fx *f = *state;
+	struct store_query q;
+	struct pcmt_err err;
+	int64_t a = person(f, "Lê Thị Mai", "16837", NULL);
+	json_t *out = NULL, *items = NULL;
+	int64_t total;
+
+	person(f, "Lê Thị Mai", "16837", NULL);
+	person(f, "Trần Văn Long", "16822", NULL);
+	for (int round = 0; round < 2; round++)
+		for (int limit = 1; limit <= 70; limit++) { /* more shapes (the LIMIT is in the text) than are kept */
+			memset(&q, 0, sizeof(q));
+			q.as_of = DATE_NONE;
+			q.limit = limit;
+			assert_int_equal(f->s->ops->list(f->s, &ent_persons, &q, &items, &total, &err), 0);
+			assert_int_equal(total, 3);
+			assert_int_equal(json_array_size(items), limit < 3 ? limit : 3);
+			json_decref(items);
+		}
+	/* one shape, two names: the second is not answered with the first's values */
+	assert_int_equal(f->s->ops->person_similar(f->s, NULL, "le thi mai", DATE_NONE, a, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 1);
+	json_decref(out);
+	assert_int_equal(f->s->ops->person_similar(f->s, NULL, "tran van long", DATE_NONE, a, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(out, 0), "full_name")), "Trần Văn Long");
+	json_decref(out);
+	assert_int_equal(f->s->ops->person_similar(f->s, NULL, "le van an", DATE_NONE, a, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_as_of_date_and_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_person_similar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_statements_answer_their_question, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
