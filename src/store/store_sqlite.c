@@ -25,8 +25,25 @@ enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32, DYN_CA
  * statement's start and end cost as much as its b-tree inserts, inside the write lock */
 enum { TOK_ROWS = 8 };
 
+/* bulk_insert's province cache (struct prov_cache): distinct codes it holds, and their longest */
+enum { PROV_CODES = 255, PROV_CODE_MAX = 17, PROV_SLOTS_MAX = 1 << 24 };
+
 /* The kept transaction statements (struct store_sqlite.tx). */
 enum { TX_BEGIN, TX_COMMIT, TX_SP_MARK, TX_SP_KEEP, TX_SP_BACK, TX_N };
+
+/* The provinces bulk_insert gives its rows (sqlite_province_src), by the id of the row each inherits
+ * it from (see prov_of). */
+struct prov_cache {
+	const char *table;      /* the table whose rows it served (its source's ids); NULL: empty */
+	int64_t *id;            /* open addressing by id; 0: a free slot */
+	uint8_t *code;          /* per slot: index into codes */
+	size_t cap, n;
+	char codes[PROV_CODES][PROV_CODE_MAX];
+	int ncodes;
+	sqlite3_int64 changes;  /* sqlite3_total_changes64 after the last bulk_insert that used it */
+	const char *get_from;   /* the table get reads */
+	sqlite3_stmt *get;      /* SELECT province_code FROM get_from WHERE id = ?1 */
+};
 
 struct store_sqlite {
 	struct store base; /* first: a struct store * is a struct store_sqlite * */
@@ -67,6 +84,7 @@ struct store_sqlite {
 	uint64_t dyn_clock;
 	sqlite3_stmt *key_id;              /* sq_write_key's */
 	sqlite3_stmt *audit_last, *audit_ins; /* sq_audit_append's */
+	struct prov_cache prov;               /* bulk_insert's */
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -218,6 +236,9 @@ static int tx_run(struct store_sqlite *s, int which, struct pcmt_err *err)
 
 	if (!s->tx[which] && prepare(s, tx_sql[which], &s->tx[which], err))
 		return -1;
+	/* bulk_insert's provinces hold within one transaction, and not past work undone */
+	if (which == TX_BEGIN || which == TX_SP_BACK)
+		s->prov.table = NULL;
 	q = s->tx[which];
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
@@ -2480,32 +2501,157 @@ static int sq_bulk_mode(struct store *st, int on, struct pcmt_err *err)
 }
 
 /* The bulk path's INSERT of `rows` rows (ST_BULK: 1, ST_BULK_MANY: BULK_ROWS): ST_INSERT's, plus
- * each row's province_code looked up from the row it inherits it from (sqlite_province_src), since
- * the triggers that set it are off during bulk loads and filling it afterwards would rewrite every
- * row. Row k's values are parameters k * (nfields + 3) + 1 ... */
+ * each row's province_code (prov_of), since the triggers that set it are off during bulk loads and
+ * filling it afterwards would rewrite every row. Row k's values are parameters k * bulk_width(e) +
+ * 1 ...: its fields, created_at, updated_at, id, then its province_code when it has one. */
+static int bulk_width(const struct entity_def *e)
+{
+	const struct sqlite_province_src *src;
+
+	return e->nfields + 3 + (province_src_col(e, &src) > 0);
+}
+
 static int bulk_statement(struct store_sqlite *s, int ix, int slot, int rows, struct pcmt_err *err)
 {
 	const struct entity_def *e = ent_all[ix];
 	const struct sqlite_province_src *src = NULL;
 	struct sb b = {0};
-	int rc, col = -1;
+	int rc, col = -1, width = bulk_width(e);
 
 	col = province_src_col(e, &src);
 	sb_add(&b, "INSERT INTO %s (", e->table);
 	for (int i = 0; i < e->nfields; i++)
 		sb_add(&b, "%s, ", e->fields[i].name);
 	sb_add(&b, "created_at, updated_at, id%s) VALUES ", col > 0 ? ", province_code" : "");
-	for (int r = 0, base = 0; r < rows; r++, base += e->nfields + 3) {
+	for (int r = 0, base = 0; r < rows; r++, base += width) {
 		sb_add(&b, "%s(", r ? ", " : "");
-		for (int i = 0; i < e->nfields + 3; i++)
+		for (int i = 0; i < width; i++)
 			sb_add(&b, "%s?%d", i ? ", " : "", base + i + 1);
-		if (col > 0)
-			sb_add(&b, ", coalesce((SELECT x.province_code FROM %s x WHERE x.id = ?%d), '')", src->from, base + col);
 		sb_add(&b, ")");
 	}
 	rc = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->st[ix][slot], err);
 	free(b.p);
 	return rc;
+}
+
+/* A bulk row's province_code is its source row's (sqlite_province_src: its person's, its unit's, its
+ * facility's), '' when there is none, as ST_INSERT's subselect gives it. The subselect sought the
+ * person in the person table on every row, and those pages did not stay in the page cache beside
+ * the new rows' and their index's: the writing thread of an import spent a fifth of its time there,
+ * much of it reading pages back from the file. Each source row is looked up once instead and its
+ * province kept. Nothing changes a source's province during a bulk load (its triggers are off);
+ * the cache is still emptied at BEGIN and at a rollback to a savepoint (tx_run), and whenever this
+ * connection wrote anything but bulk rows of the same table since its last use
+ * (sqlite3_total_changes64): a province an ordinary write moved is never served from it. */
+static void prov_reset(struct store_sqlite *s, const char *table)
+{
+	struct prov_cache *c = &s->prov;
+
+	free(c->id);
+	free(c->code);
+	c->id = NULL;
+	c->code = NULL;
+	c->cap = c->n = 0;
+	c->ncodes = 0;
+	c->table = table;
+}
+
+static int prov_grow(struct prov_cache *c)
+{
+	size_t ncap = c->cap ? c->cap * 2 : 4096;
+	int64_t *nid;
+	uint8_t *ncode;
+
+	if (ncap > PROV_SLOTS_MAX)
+		return -1;
+	nid = calloc(ncap, sizeof(*nid));
+	ncode = malloc(ncap);
+	if (!nid || !ncode) {
+		free(nid);
+		free(ncode);
+		return -1;
+	}
+	for (size_t i = 0; i < c->cap; i++) {
+		size_t j;
+
+		if (!c->id[i])
+			continue;
+		for (j = ((uint64_t)c->id[i] * 0x9e3779b97f4a7c15ULL) >> 40 & (ncap - 1); nid[j]; j = (j + 1) & (ncap - 1))
+			;
+		nid[j] = c->id[i];
+		ncode[j] = c->code[i];
+	}
+	free(c->id);
+	free(c->code);
+	c->id = nid;
+	c->code = ncode;
+	c->cap = ncap;
+	return 0;
+}
+
+/* The province_code of row id of table from into *code: a string of the cache, stable until the
+ * cache is emptied (*transient 0), or buf (*transient 1: bind it as SQLITE_TRANSIENT). */
+static int prov_of(struct store_sqlite *s, const char *from, const struct bulk_val *v, const char **code,
+		   int *transient, char buf[PROV_CODE_MAX], struct pcmt_err *err)
+{
+	struct prov_cache *c = &s->prov;
+	int64_t id = v->is_null ? 0 : v->i;
+	size_t j = 0;
+	const char *t;
+	int src, k;
+
+	*code = "";
+	*transient = 0;
+	if (id > 0 && c->cap)
+		for (j = ((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 40 & (c->cap - 1); c->id[j]; j = (j + 1) & (c->cap - 1))
+			if (c->id[j] == id) {
+				*code = c->codes[c->code[j]];
+				return 0;
+			}
+	if (v->is_null)
+		return 0; /* the subselect finds no row */
+	if (c->get && c->get_from != from) {
+		sqlite3_finalize(c->get);
+		c->get = NULL;
+	}
+	if (!c->get) {
+		char sql[128];
+
+		snprintf(sql, sizeof(sql), "SELECT province_code FROM %s WHERE id = ?1", from);
+		if (prepare(s, sql, &c->get, err))
+			return -1;
+		c->get_from = from;
+	}
+	sqlite3_bind_int64(c->get, 1, id);
+	src = sqlite3_step(c->get);
+	if (src != SQLITE_ROW) {
+		sqlite3_reset(c->get);
+		return src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "reading a province");
+	}
+	t = (const char *)sqlite3_column_text(c->get, 0);
+	snprintf(buf, PROV_CODE_MAX, "%s", t ? t : "");
+	*code = buf;
+	*transient = 1;
+	/* kept unless it cannot be: a code too long, too many codes, a full cache */
+	if (id <= 0 || !t || strlen(t) >= PROV_CODE_MAX || ((c->n + 1) * 2 > c->cap && prov_grow(c))) {
+		sqlite3_reset(c->get);
+		return 0;
+	}
+	for (k = 0; k < c->ncodes && strcmp(c->codes[k], t); k++)
+		;
+	if (k == c->ncodes && c->ncodes < PROV_CODES)
+		snprintf(c->codes[c->ncodes++], PROV_CODE_MAX, "%s", t);
+	sqlite3_reset(c->get);
+	if (k == c->ncodes)
+		return 0;
+	for (j = ((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 40 & (c->cap - 1); c->id[j]; j = (j + 1) & (c->cap - 1))
+		;
+	c->id[j] = id;
+	c->code[j] = (uint8_t)k;
+	c->n++;
+	*code = c->codes[k];
+	*transient = 0;
+	return 0;
 }
 
 /* A bulk-loaded person's sealed text fields (as vault_seal_person makes them) in *out. */
@@ -2572,9 +2718,11 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 			  int64_t *first_id, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
-	int ix = ent_index(e), nf = e->nfields, src, ntok = 0, rc = -1, unchecked = 0;
+	int ix = ent_index(e), nf = e->nfields, src, ntok = 0, rc = -1, unchecked = 0, width, pcol, transient;
+	const struct sqlite_province_src *psrc = NULL;
 	sqlite3_stmt *q = NULL, *many = NULL;
-	char now[21];
+	const char *prov;
+	char now[21], pbuf[PROV_CODE_MAX];
 	int64_t pid = 0, tok[VAULT_MAX_TOKENS];
 	const struct vault *vt = NULL;
 	const struct vault_key *key = NULL;
@@ -2585,6 +2733,11 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 		return -1;
 	if (!s->in_tx)
 		return err_set(err, ERR_INTERNAL, NULL, "bulk_insert needs an open transaction");
+	width = bulk_width(e);
+	pcol = province_src_col(e, &psrc);
+	if (pcol > 0 && (!s->prov.table || strcmp(s->prov.table, e->table) ||
+			 sqlite3_total_changes64(s->db) != s->prov.changes))
+		prov_reset(s, e->table);
 	if (exec(s, "PRAGMA ignore_check_constraints = ON", err))
 		return -1;
 	unchecked = 1;
@@ -2604,8 +2757,17 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 		many = s->st[ix][ST_BULK_MANY];
 		for (; r + BULK_ROWS <= n; r += BULK_ROWS) {
 			sqlite3_reset(many);
-			for (int k = 0; k < BULK_ROWS; k++)
-				bulk_bind(many, e, vals + (r + (size_t)k) * (size_t)nf, NULL, k * (nf + 3), now, 0);
+			for (int k = 0; k < BULK_ROWS; k++) {
+				const struct bulk_val *v = vals + (r + (size_t)k) * (size_t)nf;
+
+				bulk_bind(many, e, v, NULL, k * width, now, 0);
+				if (pcol > 0) {
+					if (prov_of(s, psrc->from, &v[pcol - 1], &prov, &transient, pbuf, err))
+						goto out;
+					sqlite3_bind_text(many, k * width + nf + 4, prov, -1,
+							  transient ? SQLITE_TRANSIENT : SQLITE_STATIC);
+				}
+			}
 			src = sqlite3_step(many);
 			if (src != SQLITE_DONE) {
 				sq_fail(s, src, err, "bulk inserting");
@@ -2625,6 +2787,11 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 			goto out;
 		bulk_bind(q, e, v, sealed, 0, now, pid ? pid + (int64_t)r : 0);
 		json_decref(sealed);
+		if (pcol > 0) {
+			if (prov_of(s, psrc->from, &v[pcol - 1], &prov, &transient, pbuf, err))
+				goto out;
+			sqlite3_bind_text(q, nf + 4, prov, -1, transient ? SQLITE_TRANSIENT : SQLITE_STATIC);
+		}
 		src = sqlite3_step(q);
 		if (src != SQLITE_DONE) {
 			sq_fail(s, src, err, "bulk inserting");
@@ -2637,6 +2804,11 @@ static int sq_bulk_insert(struct store *st, const struct entity_def *e, const st
 	}
 	rc = 0;
 out:
+	/* the cache holds while the connection's next write is again one of these */
+	if (pcol > 0 && rc == 0)
+		s->prov.changes = sqlite3_total_changes64(s->db);
+	else if (pcol > 0)
+		s->prov.table = NULL;
 	if (q) {
 		sqlite3_reset(q);
 		sqlite3_clear_bindings(q);
@@ -3584,6 +3756,8 @@ static void sq_close(struct store *st)
 	sqlite3_finalize(s->key_id);
 	sqlite3_finalize(s->audit_last);
 	sqlite3_finalize(s->audit_ins);
+	sqlite3_finalize(s->prov.get);
+	prov_reset(s, NULL);
 	sqlite3_close(s->db);
 	free(s);
 }

@@ -1,7 +1,7 @@
 /* test_province.c: every row carries its province's code (migration m5 on both backends, read here
  * through raw_read as pcmt copy sees it): set on insert from the org unit or the person, moved
  * with a person who moves to another province and with everything under a district moved to
- * another province, and filled in after a bulk load. */
+ * another province, filled in after a bulk load, and a bulk-loaded row's taken from its person. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,11 +202,67 @@ static void test_filled_after_bulk_load(void **state)
 	assert_string_equal(prov(f, "drug_test", t), "40");
 }
 
+/* ent_tests' bulk row for person p on day d (2022-02-d) */
+static void bulk_test(struct bulk_val *v, int64_t p, int d, char date[11])
+{
+	snprintf(date, 11, "2022-02-%02d", d);
+	for (int i = 0; i < ent_tests.nfields; i++) {
+		const struct field_def *fd = &ent_tests.fields[i];
+
+		v[i] = (struct bulk_val){1, 0, NULL};
+		if (!strcmp(fd->name, "person_id"))
+			v[i] = (struct bulk_val){0, p, NULL};
+		else if (!strcmp(fd->name, "test_date"))
+			v[i] = (struct bulk_val){0, 0, date};
+		else if (!strcmp(fd->name, "kind"))
+			v[i] = (struct bulk_val){0, 0, "periodic"};
+		else if (!strcmp(fd->name, "result"))
+			v[i] = (struct bulk_val){0, 0, "negative"};
+	}
+}
+
+/* Bulk rows take their person's province during a bulk load, whose triggers are off: many rows of
+ * persons of two provinces, through a statement of several rows and then one by one, in two
+ * transactions (the SQLite backend looks each person's province up once, not on every row). */
+static void test_bulk_rows_of_two_provinces(void **state)
+{
+	struct fx *f = *state;
+	struct pcmt_err err;
+	struct bulk_val v[70 * 16];
+	char dates[70][11];
+	int64_t a, b, t = 0, t2 = 0;
+
+	assert_true(ent_tests.nfields <= 16);
+	add(f, &ent_orgunits, "{\"code\": \"38\", \"name\": \"Tỉnh Thanh Hóa\", \"kind\": \"province\", \"parent_id\": \"VN\"}");
+	add(f, &ent_orgunits, "{\"code\": \"380\", \"name\": \"Huyện Mường Lát\", \"kind\": \"district\", \"parent_id\": \"38\"}");
+	add(f, &ent_orgunits, "{\"code\": \"14845\", \"name\": \"Xã Tam Chung\", \"kind\": \"commune\", \"parent_id\": \"380\"}");
+	a = add(f, &ent_persons, "{\"full_name\": \"Lầu Bá Chông\", \"sex\": \"male\", \"residence_ou\": \"16837\"}");
+	b = add(f, &ent_persons, "{\"full_name\": \"Vi Văn Hùng\", \"sex\": \"male\", \"residence_ou\": \"14845\"}");
+	for (int i = 0; i < 70; i++)
+		bulk_test(v + i * ent_tests.nfields, i % 3 ? b : a, 1 + i % 28, dates[i]);
+	err_clear(&err);
+	assert_int_equal(f->s->ops->bulk_mode(f->s, 1, &err), 0);
+	assert_int_equal(f->s->ops->begin(f->s, &err), 0);
+	assert_int_equal(f->s->ops->bulk_insert(f->s, &ent_tests, v, 70, &t, &err), 0);
+	assert_int_equal(f->s->ops->commit(f->s, &err), 0);
+	assert_int_equal(f->s->ops->begin(f->s, &err), 0);
+	assert_int_equal(f->s->ops->bulk_insert(f->s, &ent_tests, v + ent_tests.nfields, 2, &t2, &err), 0);
+	assert_int_equal(f->s->ops->commit(f->s, &err), 0);
+	/* read before bulk_mode(0) fills what was left empty */
+	for (int i = 0; i < 70; i++)
+		assert_string_equal(prov(f, "drug_test", t + i), i % 3 ? "38" : "40");
+	assert_string_equal(prov(f, "drug_test", t2), "38");
+	assert_string_equal(prov(f, "drug_test", t2 + 1), "38");
+	assert_int_equal(f->s->ops->bulk_mode(f->s, 0, &err), 0);
+	assert_string_equal(prov(f, "drug_test", t), "40");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_set_and_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filled_after_bulk_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_rows_of_two_provinces, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
