@@ -170,6 +170,7 @@ static int run(int argc, char **argv)
 	}
 	if (!(s = cli_open(cli_db(db), 1)))
 		goto out;
+	o.own_handle = 1;
 	aud.s = s;
 	aud.kind = o.e->name;
 	aud.path = path;
@@ -179,7 +180,7 @@ static int run(int argc, char **argv)
 	if (imp_run(s, &o, buf, len, &res, &err)) {
 		if (bar.on)
 			fputc('\n', stderr);
-		cli_fail("import", "%s: %s; nothing was written", path, err.message);
+		cli_fail("import", "%s: %s%s", path, err.message, res.written ? "" : "; nothing was written");
 		goto out;
 	}
 	if (bar.on)

@@ -114,6 +114,8 @@ struct imp_opts {
 	enum imp_format format;
 	int partial;                 /* write the good rows, return the bad */
 	const struct scope *scope;   /* NULL: unrestricted (CLI) */
+	int own_handle;              /* the store handle is the import's alone until it returns (CLI):
+				      * references the import found itself are not checked again */
 	struct ent_ctx ctx;
 	struct imp_limits lim;
 	/* called now and then while rows are read: pos/total bytes, rows so far */

@@ -1127,7 +1127,8 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 {
 	struct run r;
 	struct imp_where where = {0, 0};
-	int rc = -1, in_tx = 0;
+	struct pcmt_err e2;
+	int rc = -1, in_tx = 0, unchecked = 0;
 	const struct entity_def *e = o->e;
 
 	memset(res, 0, sizeof(*res));
@@ -1159,6 +1160,16 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	if (!r.prow || !r.vals) {
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
+	}
+	/* A typed row's references and org units are each one this import found in its own
+	 * transaction (wr_row: ref_resolve, ou_resolve; a cell is the only way a reference gets into a
+	 * row), so the database's check of them on insert, a seek into the person table per row, is
+	 * the same check again. Switched off only on a handle nobody else writes through meanwhile,
+	 * and only before BEGIN (SQLite cannot change it inside a transaction). */
+	if (o->own_handle && r.typed && s->ops->ref_checks) {
+		if (s->ops->ref_checks(s, 0, err))
+			goto out;
+		unchecked = 1;
 	}
 	if (s->ops->begin(s, err))
 		goto out;
@@ -1227,6 +1238,13 @@ out:
 	if (rc) {
 		res->inserted = res->updated = 0;
 		res->written = 0;
+	}
+	err_clear(&e2);
+	if (unchecked && s->ops->ref_checks(s, 1, &e2) && rc == 0) {
+		/* the rows stay written (res->written says so), but the handle must not serve other writes */
+		err_set(err, e2.code, e2.field, "the rows were written, but checks of references could not be turned back on: %s",
+			e2.message);
+		rc = -1;
 	}
 	held_free(&r);
 	free(r.held);

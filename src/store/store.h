@@ -207,6 +207,12 @@ struct store_ops {
 	int (*bulk_mode)(struct store *s, int on, struct pcmt_err *err);
 	int (*bulk_insert)(struct store *s, const struct entity_def *e, const struct bulk_val *vals, size_t n,
 			   int64_t *first_id, struct pcmt_err *err);
+	/* Outside a transaction: turns this handle's checking of references (foreign keys) off (on = 0)
+	 * or back on. Off only for a load on a handle that nothing else writes through meanwhile, whose
+	 * caller found every row's references itself inside the load's transaction (pcmt import): the
+	 * database's own check repeated a seek per reference and row. NULL: references are always
+	 * checked. */
+	int (*ref_checks)(struct store *s, int on, struct pcmt_err *err);
 	/* Row counts of every entity table, as {"persons": n, ...}, for health and tests. */
 	int (*counts)(struct store *s, json_t **out, struct pcmt_err *err);
 	/* Whole tables, for pcmt copy. Every value crosses as canonical text, the same on every

@@ -2829,6 +2829,18 @@ out:
 	return rc;
 }
 
+/* PRAGMA foreign_keys does nothing inside a transaction: refused there rather than ignored. */
+static int sq_ref_checks(struct store *st, int on, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+
+	if (ready(s, err))
+		return -1;
+	if (s->in_tx)
+		return err_set(err, ERR_INTERNAL, NULL, "reference checks cannot change inside a transaction");
+	return exec(s, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", err);
+}
+
 /* ---- whole tables (pcmt copy) --------------------------------------------------------------- */
 
 static int raw_internal(const char *name)
@@ -3795,6 +3807,7 @@ static const struct store_ops sqlite_ops = {
 	.changes = sq_changes,
 	.bulk_mode = sq_bulk_mode,
 	.bulk_insert = sq_bulk_insert,
+	.ref_checks = sq_ref_checks,
 	.counts = sq_counts,
 	.raw_tables = sq_raw_tables,
 	.raw_read = sq_raw_read,

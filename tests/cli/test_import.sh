@@ -2,7 +2,8 @@
 # test_import.sh: `pcmt import` on files written by a real spreadsheet program: LibreOffice
 # (headless) converts a CSV fixture and a hand-written flat ODS sheet (a formula in a date column) to
 # xlsx here, and pcmt imports them: counts, all-or-nothing with an error file, --partial, a second
-# import that changes nothing, the progress bar on a terminal, and malformed files (a truncated
+# import that changes nothing, references on the bulk path (an unknown facility or person refused,
+# the rows written with theirs), the progress bar on a terminal, and malformed files (a truncated
 # workbook, UTF-16, invalid UTF-8, a 10 MB cell) refused with a one-line error and nothing written.
 # LibreOffice is required (scripts/apt-packages.txt: libreoffice-calc-nogui): without soffice this
 # test fails rather than skip.
@@ -126,6 +127,39 @@ check "tests.xlsx --partial" 1 "$PCMT" import --db "$db" --kind tests --partial 
 has "tests partial" "tests: 2 rows: 1 added, 0 updated, 0 unchanged, 1 refused"
 [ "$(sqlite3 "$db" "SELECT test_date || ' ' || kind || ' ' || result FROM drug_test")" = "2025-06-01 periodic negative" ] ||
 	bad "the test row: $(sqlite3 "$db" 'SELECT * FROM drug_test')"
+
+# --- references on the bulk path: the import finds them, the database does not check them again ---
+sqlite3 "$db" "INSERT INTO facility (name, kind, ou_id, name_fold, created_at, updated_at)
+	SELECT 'Trạm y tế xã Nậm Cắn', 'health_station', id, 'tram y te xa nam can', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z'
+	FROM org_unit WHERE code = '16837'" || bad "cannot add a facility"
+{
+	echo "national_id,test_date,kind,result,facility_id"
+	for i in $(seq 0 2499); do
+		nid=040090001234
+		[ $((i % 2)) -eq 1 ] && nid=040188000111
+		[ "$i" -eq 2000 ] && nid=040099999999
+		fac="Trạm y tế xã Nậm Cắn"
+		[ "$i" -eq 1200 ] && fac="Trạm y tế xã Không Có"
+		printf '%s,%s,periodic,negative,%s\n' "$nid" "$(date -d "2018-01-01 + $((i / 2)) days" +%F)" "$fac"
+	done
+} >"$tmp/bulk.csv"
+tests_before=$(count "$db" drug_test)
+check "bulk.csv, an unknown facility and person" 1 "$PCMT" import --db "$db" --kind tests "$tmp/bulk.csv"
+has "bulk counts" "tests: 2500 rows: 0 added, 0 updated, 0 unchanged, 2 refused"
+grep -q "nothing was written" "$tmp/err" || bad "bulk all-or-nothing: $(cat "$tmp/err")"
+grep -q '^.*,1202,.*no facility named ""Trạm y tế xã Không Có""' "$tmp/bulk-errors.csv" &&
+	grep -q '^040099999999,.*,2002,.*no person with national ID ""040099999999""' "$tmp/bulk-errors.csv" &&
+	pass=$((pass + 1)) || bad "bulk error file: $(grep -E ',(1202|2002),' "$tmp/bulk-errors.csv")"
+[ "$(count "$db" drug_test)" = "$tests_before" ] || bad "bulk all-or-nothing wrote tests"
+check "bulk.csv --partial" 1 "$PCMT" import --db "$db" --kind tests --partial "$tmp/bulk.csv"
+has "bulk partial" "tests: 2500 rows: 2498 added, 0 updated, 0 unchanged, 2 refused"
+[ "$(count "$db" drug_test)" = $((tests_before + 2498)) ] || bad "bulk partial: $(count "$db" drug_test) tests"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM drug_test t JOIN facility f ON f.id = t.facility_id
+	JOIN person p ON p.id = t.person_id WHERE f.name = 'Trạm y tế xã Nậm Cắn'")" = 2498 ] ||
+	bad "bulk partial references: $(sqlite3 "$db" 'SELECT person_id, facility_id, count(*) FROM drug_test GROUP BY 1, 2')"
+[ -z "$(sqlite3 "$db" "PRAGMA foreign_key_check")" ] || bad "foreign keys broken: $(sqlite3 "$db" "PRAGMA foreign_key_check" | head)"
+check "bulk.csv again" 1 "$PCMT" import --db "$db" --kind tests --partial "$tmp/bulk.csv"
+has "bulk again: nothing changes" "tests: 2500 rows: 0 added, 0 updated, 2498 unchanged, 2 refused"
 
 # --- the progress bar: on a terminal only ----------------------------------------------------------
 {

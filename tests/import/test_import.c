@@ -372,6 +372,103 @@ static void bulk(void **state)
 	free(persons);
 }
 
+/* On a handle of its own (the CLI's) the import has the database skip its own check of the
+ * references the import found: a row naming a facility or a person that does not exist still gets
+ * its row error and nothing is written, --partial writes the others with the right references, and
+ * the handle checks references again afterwards. */
+static void own_handle_references(void **state)
+{
+	struct fx *f = *state;
+	struct imp_result res;
+	struct imp_opts o;
+	struct pcmt_err err;
+	struct ent_ctx ctx = {date_from_ymd(2025, 6, 30)};
+	struct bulk_val v[16];
+	size_t cap = 1 << 20, n = 0, pn = 0;
+	char *buf = malloc(cap), *persons = malloc(cap);
+	json_t *fac = json_pack("{s:s, s:s, s:I}", "name", "Tr\xe1\xba\xa1m A", "kind", "health_station", "ou_id",
+				(json_int_t)tl_ou(f->s, "16837")),
+	       *rec = NULL, *out = NULL, *items = NULL;
+	struct store_query q;
+	int64_t fid, first = 0, total = 0;
+
+	assert_non_null(buf);
+	assert_non_null(persons);
+	pn += (size_t)sprintf(persons + pn, "national_id,full_name,sex,dob,residence_ou\n");
+	for (int i = 0; i < 100; i++)
+		pn += (size_t)sprintf(persons + pn, "0400900%05d,Person %d,male,1990-01-01,%s\n", i, i, i % 2 ? "16837" : "16822");
+	assert_int_equal(run(f->s, &ent_persons, 0, NULL, persons, &res, &err), 0);
+	imp_result_free(&res);
+	assert_int_equal(ent_validate(&ent_facilities, &ctx, fac, 0, &rec, &err), 0);
+	assert_int_equal(f->s->ops->insert(f->s, &ent_facilities, NULL, rec, &out, &err), 0);
+	fid = json_integer_value(json_object_get(out, "id"));
+	json_decref(out);
+	json_decref(rec);
+	json_decref(fac);
+
+	/* 3,000 rows (the bulk path) at Tram A, but row 1502 names no facility there is and row 2603
+	 * a person there is not */
+	n += (size_t)sprintf(buf + n, "national_id,test_date,kind,result,facility_id\n");
+	for (int i = 0; i < 3000; i++) {
+		char d[DATE_BUFSZ], nid[16];
+
+		date_format(date_from_ymd(2021, 1, 1) + i / 100, d);
+		snprintf(nid, sizeof(nid), i == 2601 ? "040099999999" : "0400900%05d", i % 100);
+		n += (size_t)sprintf(buf + n, "%s,%s,periodic,negative,%s\n", nid, d,
+				     i == 1500 ? "Tr\xe1\xba\xa1m B" : "Tr\xe1\xba\xa1m A");
+	}
+	for (int partial = 0; partial < 2; partial++) {
+		opts(&o, &ent_tests, partial);
+		o.own_handle = 1;
+		err_clear(&err);
+		assert_int_equal(imp_run(f->s, &o, buf, n, &res, &err), 0);
+		assert_int_equal(res.rows, 3000);
+		assert_int_equal(res.failed, 2);
+		assert_int_equal(res.errs[0].row, 1502);
+		assert_non_null(strstr(res.errs[0].message, "no facility named \"Tr\xe1\xba\xa1m B\""));
+		assert_int_equal(res.errs[1].row, 2603);
+		assert_non_null(strstr(res.errs[1].message, "no person with national ID \"040099999999\""));
+		assert_int_equal(res.written, partial);
+		assert_int_equal(res.inserted, partial ? 2998 : 0);
+		assert_int_equal(count(f->s, "tests"), partial ? 2998 : 0);
+		imp_result_free(&res);
+	}
+	/* every written row names Tram A */
+	memset(&q, 0, sizeof(q));
+	q.as_of = DATE_NONE;
+	q.limit = 1000;
+	for (q.offset = 0; q.offset < 2998; q.offset += 1000) {
+		assert_int_equal(f->s->ops->list(f->s, &ent_tests, &q, &items, &total, &err), 0);
+		assert_int_equal(total, 2998);
+		for (size_t i = 0; i < json_array_size(items); i++)
+			assert_int_equal(json_integer_value(json_object_get(json_array_get(items, i), "facility_id")), fid);
+		json_decref(items);
+		items = NULL;
+	}
+	/* and the handle checks references again: a row of a person there is not is refused */
+	for (int i = 0; i < ent_tests.nfields; i++) {
+		const char *name = ent_tests.fields[i].name;
+
+		v[i] = (struct bulk_val){1, 0, NULL};
+		if (!strcmp(name, "person_id"))
+			v[i] = (struct bulk_val){0, 999999, NULL};
+		else if (!strcmp(name, "test_date"))
+			v[i] = (struct bulk_val){0, 0, "2024-01-01"};
+		else if (!strcmp(name, "kind"))
+			v[i] = (struct bulk_val){0, 0, "periodic"};
+		else if (!strcmp(name, "result"))
+			v[i] = (struct bulk_val){0, 0, "negative"};
+	}
+	assert_int_equal(f->s->ops->begin(f->s, &err), 0);
+	assert_int_not_equal(f->s->ops->bulk_insert(f->s, &ent_tests, v, 1, &first, &err) ||
+				     f->s->ops->commit(f->s, &err),
+			     0);
+	f->s->ops->rollback(f->s);
+	assert_int_equal(count(f->s, "tests"), 2998);
+	free(buf);
+	free(persons);
+}
+
 /* Many more rows than one reader batch (512) and one bulk_insert (8,192), with refused rows spread
  * through the file: results, counts and row errors in order are those of a single thread; a row
  * whose person is unknown reports the person even when a later cell is bad too (the person's
@@ -600,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(orgunit_code_as_of_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_many_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(own_handle_references, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_rules_as_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(xlsx_workbook, setup, teardown),
 		cmocka_unit_test_setup_teardown(file_errors, setup, teardown),
