@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/sqlite_schema.h"
+#include "store/sqlite_wal.h"
 #include "store/store.h"
 #include "store/vault.h"
 #include "util/date.h"
@@ -3866,7 +3867,8 @@ struct store *store_sqlite_open(const char *path, struct pcmt_err *err)
 	pthread_once(&once, sq_configure);
 	s->base.ops = &sqlite_ops;
 	snprintf(s->base.url, sizeof(s->base.url), "sqlite:%s", path);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     sqlite_wal_vfs());
 	if (rc != SQLITE_OK) {
 		err_set(err, ERR_UNAVAILABLE, "db", "cannot open %s: %s", path,
 			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
