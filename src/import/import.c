@@ -190,6 +190,7 @@ struct run {
 	int bulk;          /* the store is in bulk mode */
 	int keys[64], nkeys; /* e's non-derived fields: an identical row matches on all of them */
 	int pfield;        /* e's reference to persons, or -1 */
+	int nou;           /* e's FT_OU fields */
 	struct kmap has_rows; /* person id -> 1 if e had rows of theirs before this import */
 	struct hset looked, had; /* the same for typed rows: persons looked up, and those with rows */
 	struct kmap persons, facilities, refs;
@@ -464,6 +465,7 @@ struct rd_row {
 	size_t pos, total;
 	json_t *rec;
 	struct bulk_val *v;
+	uint64_t plain;     /* row_digest_plain of v */
 	struct rd_err *err;
 	int nrefs;
 	struct rd_ref refs[RD_REFS];
@@ -504,25 +506,46 @@ static void held_free(struct run *r)
 	r->nheld = k;
 }
 
-/* Digest of a typed row's non-derived values (identical rows inside one file). */
-static uint64_t row_digest(struct run *r, const struct bulk_val *v)
+/* Digest of a typed row's non-derived values (identical rows inside one file), in two parts: the
+ * reader's over the values it has final (row_digest_plain), then the writer's over the references
+ * and org units it resolved, on top (row_digest): hashing the text on the writing thread showed. */
+static int digest_later(const struct field_def *f)
+{
+	return f->type == FT_REF || f->type == FT_OU;
+}
+
+static uint64_t digest_val(uint64_t h, const struct bulk_val *x)
+{
+	char buf[32];
+
+	if (x->is_null) {
+		h = fnv("\x01", 1, h);
+	} else if (x->s) {
+		h = fnv(x->s, strlen(x->s) + 1, h);
+	} else {
+		i64_text(x->i, buf);
+		h = fnv(buf, strlen(buf) + 1, h);
+	}
+	return fnv("\x1f", 1, h);
+}
+
+static uint64_t row_digest_plain(const struct run *r, const struct bulk_val *v)
 {
 	uint64_t h = 14695981039346656037ULL;
 
-	for (int k = 0; k < r->nkeys; k++) {
-		const struct bulk_val *x = &v[r->keys[k]];
-		char buf[32];
+	for (int k = 0; k < r->nkeys; k++)
+		if (!digest_later(&r->e->fields[r->keys[k]]))
+			h = digest_val(h, &v[r->keys[k]]);
+	return h;
+}
 
-		if (x->is_null) {
-			h = fnv("\x01", 1, h);
-		} else if (x->s) {
-			h = fnv(x->s, strlen(x->s) + 1, h);
-		} else {
-			i64_text(x->i, buf);
-			h = fnv(buf, strlen(buf) + 1, h);
-		}
-		h = fnv("\x1f", 1, h);
-	}
+static uint64_t row_digest(const struct run *r, uint64_t plain, const struct bulk_val *v)
+{
+	uint64_t h = fnv(&plain, sizeof(plain), 14695981039346656037ULL);
+
+	for (int k = 0; k < r->nkeys; k++)
+		if (digest_later(&r->e->fields[r->keys[k]]))
+			h = digest_val(h, &v[r->keys[k]]);
 	return h;
 }
 
@@ -699,15 +722,16 @@ static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 	return write_one(r, row, rec, err);
 }
 
-/* One validated, resolved row in typed form (b: its batch): skip it when it is already there or
- * earlier in the file, else keep it for the next bulk_insert. */
-static int take_typed(struct run *r, long row, struct bulk_val *v, struct rd_batch *b, struct pcmt_err *err)
+/* One validated, resolved row in typed form (b: its batch; plain: row_digest_plain): skip it when it
+ * is already there or earlier in the file, else keep it for the next bulk_insert. */
+static int take_typed(struct run *r, long row, struct bulk_val *v, uint64_t plain, struct rd_batch *b,
+		      struct pcmt_err *err)
 {
 	const struct entity_def *e = r->e;
 	int64_t id = 0, had = 1;
 	int n = 0, nf = e->nfields, dup;
 	json_t *rec = NULL;
-	uint64_t h = row_digest(r, v);
+	uint64_t h = row_digest(r, plain, v);
 
 	hset_prefetch(&r->seen, h);
 	/* a person with no rows of e before this import has none to match (rows of this file are in
@@ -908,6 +932,7 @@ static int rd_on_row(void *cls, long row, const struct imp_cell *cells, int n, s
 		} else if (r->typed) {
 			x->v = b->vals + (b->n - 1) * (size_t)e->nfields;
 			oom = typed_from(e, x->rec, x->v, &b->arena);
+			x->plain = oom ? 0 : row_digest_plain(r, x->v);
 			json_decref(x->rec);
 			x->rec = NULL;
 		}
@@ -996,7 +1021,7 @@ static int wr_row(struct run *r, struct rd_row *x, struct rd_batch *b, struct pc
 	if (x->err)
 		return row_error(r, row, x->err->field, x->err->message) ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : 0;
 	/* org units by code as in force on the row's date */
-	if (r->map.date_field >= 0) {
+	if (r->nou && r->map.date_field >= 0) {
 		const char *d = tv ? tv[r->map.date_field].s : json_string_value(json_object_get(rec, e->fields[r->map.date_field].name));
 
 		if (!d || date_parse(d, &date))
@@ -1044,7 +1069,7 @@ static int wr_row(struct run *r, struct rd_row *x, struct rd_batch *b, struct pc
 			}
 		}
 	}
-	return tv ? take_typed(r, row, tv, b, err) : take(r, row, rec, err);
+	return tv ? take_typed(r, row, tv, x->plain, b, err) : take(r, row, rec, err);
 }
 
 /* Runs the parser on a reader thread and takes its rows here, in order. Returns the first error,
@@ -1145,6 +1170,7 @@ int imp_run(struct store *s, const struct imp_opts *o, const void *buf, size_t n
 	r.uniq = -1;
 	r.pfield = -1;
 	for (int f = 0; f < e->nfields; f++) {
+		r.nou += e->fields[f].type == FT_OU;
 		if (e->fields[f].flags & F_DERIVED)
 			continue;
 		if (e->fields[f].type == FT_REF && !strcmp(e->fields[f].ref, "persons") && r.pfield < 0 &&

@@ -86,6 +86,7 @@ struct store_sqlite {
 	sqlite3_stmt *key_id;              /* sq_write_key's */
 	sqlite3_stmt *audit_last, *audit_ins; /* sq_audit_append's */
 	struct prov_cache prov;               /* bulk_insert's */
+	const struct vault *tx_vault;         /* nid_index_sql's key file in this transaction (tx_run) */
 };
 
 #define SQ(s) ((struct store_sqlite *)(s))
@@ -240,6 +241,8 @@ static int tx_run(struct store_sqlite *s, int which, struct pcmt_err *err)
 	/* bulk_insert's provinces hold within one transaction, and not past work undone */
 	if (which == TX_BEGIN || which == TX_SP_BACK)
 		s->prov.table = NULL;
+	if (which == TX_BEGIN)
+		s->tx_vault = NULL;
 	q = s->tx[which];
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
@@ -1465,14 +1468,20 @@ static int like_token(struct binds *b, const char *tok, size_t n)
 	return bt(b, buf);
 }
 
-/* Persons' national ID equal to nid, through its blind index under every key of the file. */
+/* Persons' national ID equal to nid, through its blind index under every key of the file. Inside an
+ * explicit transaction the key file is looked for once (vault_get stats it on every call: two fifths
+ * of an import's lookup of a person by national ID): no row sealed under a key the file gained
+ * since can be written while this transaction holds the write lock, and a vault once handed out
+ * stays valid. */
 static int nid_index_sql(struct store_sqlite *s, const char *nid, struct sb *w, struct binds *b, struct pcmt_err *err)
 {
-	const struct vault *v = vault_get(s->base.url, err);
+	const struct vault *v = s->in_tx && s->tx_vault ? s->tx_vault : vault_get(s->base.url, err);
 	char hex[33];
 
 	if (!v)
 		return -1;
+	if (s->in_tx)
+		s->tx_vault = v;
 	sb_add(w, " AND t.nid_index ");
 	in_marks(w, v->n);
 	for (int i = 0; i < v->n; i++) {
