@@ -193,6 +193,7 @@ struct run {
 	int nou;           /* e's FT_OU fields */
 	struct kmap has_rows; /* person id -> 1 if e had rows of theirs before this import */
 	struct hset looked, had; /* the same for typed rows: persons looked up, and those with rows */
+	struct hset existing;  /* with the store's rows_of: digests of those persons' rows (row_digest) */
 	struct kmap persons, facilities, refs;
 	struct kmap ous;   /* org-unit code -> index into ou_tab */
 	struct ou_slot *ou_tab;
@@ -722,6 +723,25 @@ static int take(struct run *r, long row, json_t *rec, struct pcmt_err *err)
 	return write_one(r, row, rec, err);
 }
 
+/* rows_of's callback: an existing row of a person, by digest. */
+struct had_rows {
+	struct run *r;
+	long n;
+	int oom;
+};
+
+static int had_row(void *cls, const struct bulk_val *v)
+{
+	struct had_rows *c = cls;
+
+	c->n++;
+	if (hset_add(&c->r->existing, row_digest(c->r, row_digest_plain(c->r, v), v)) < 0) {
+		c->oom = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* One validated, resolved row in typed form (b: its batch; plain: row_digest_plain): skip it when it
  * is already there or earlier in the file, else keep it for the next bulk_insert. */
 static int take_typed(struct run *r, long row, struct bulk_val *v, uint64_t plain, struct rd_batch *b,
@@ -743,6 +763,18 @@ static int take_typed(struct run *r, long row, struct bulk_val *v, uint64_t plai
 			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		if (looked) {
 			had = hset_has(&r->had, (uint64_t)v[r->pfield].i);
+		} else if (r->s->ops->rows_of) {
+			/* the person's rows, each as its digest: one query per person where a find per row
+			 * built a JSON record and ran a query, two thirds of a second import's writing thread */
+			struct had_rows c = {r, 0, 0};
+
+			if (r->s->ops->rows_of(r->s, e, r->o->scope, r->pfield, v[r->pfield].i, had_row, &c, err))
+				return -1;
+			if (c.oom)
+				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			had = c.n > 0;
+			if (had && hset_add(&r->had, (uint64_t)v[r->pfield].i) < 0)
+				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		} else {
 			if (!(rec = typed_json(e, v, r->pfield)))
 				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
@@ -755,7 +787,12 @@ static int take_typed(struct run *r, long row, struct bulk_val *v, uint64_t plai
 				return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		}
 	}
-	if (had) {
+	if (had && r->pfield >= 0 && r->s->ops->rows_of) {
+		if (hset_has(&r->existing, h)) {
+			r->res->skipped++;
+			return 0;
+		}
+	} else if (had) {
 		if (!(rec = typed_json(e, v, -1)))
 			return err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		n = r->s->ops->find(r->s, e, r->o->scope, rec, r->keys, r->nkeys, &id, &n, err) ? -1 : n;
@@ -1284,6 +1321,7 @@ out:
 	kmap_free(&r.has_rows);
 	free(r.looked.h);
 	free(r.had.h);
+	free(r.existing.h);
 	kmap_free(&r.ous);
 	imp_map_free(&r.map);
 	return rc;

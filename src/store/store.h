@@ -138,6 +138,13 @@ struct store_ops {
 	 * deterministic form it stores for lookups. */
 	int (*find)(struct store *s, const struct entity_def *e, const struct scope *sc, json_t *rec,
 		    const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err);
+	/* Calls fn with each row of e whose FT_REF field `field` equals id, within scope as find's:
+	 * its values as bulk_insert takes them (e->nfields, descriptor order; text as stored, valid
+	 * during the call). fn returning non-zero stops (still 0). For an import's check of the rows
+	 * a person already has: one query per person rather than a find per row. Not for entities
+	 * with sealed fields. NULL: the import uses find. */
+	int (*rows_of)(struct store *s, const struct entity_def *e, const struct scope *sc, int field, int64_t id,
+		       int (*fn)(void *cls, const struct bulk_val *v), void *cls, struct pcmt_err *err);
 	/* Org unit by id, or by code as in force on `date` (DATE_NONE: today; if none is in force
 	 * then, the most recently valid one). ERR_NOT_FOUND when none. */
 	int (*ou_get)(struct store *s, int64_t id, struct ou_info *out, struct pcmt_err *err);

@@ -21,7 +21,7 @@ enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_BULK_MAN
 /* rows per step of ST_BULK_MANY: a statement's start and end (cursors, its savepoint) cost as much
  * as a row's b-tree inserts; 64 rows of 10 values stay far below SQLite's 32,766 parameters */
 enum { BULK_ROWS = 64 };
-enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32, DYN_CACHE = 48 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32, DYN_CACHE = 48, ROWS_OF_CACHE = 4 };
 /* search tokens per statement: a person has about 8 (a bench writer's name 23), and each
  * statement's start and end cost as much as its b-tree inserts, inside the write lock */
 enum { TOK_ROWS = 8 };
@@ -69,6 +69,10 @@ struct store_sqlite {
 		int nkeys;       /* blind-index keys the statement has marks for (the key file's count) */
 		sqlite3_stmt *st;
 	} find_nid[2];       /* find() by national ID, [scoped]: an import looks up every person once */
+	struct {
+		int ix, field, scoped;
+		sqlite3_stmt *st;
+	} rows_of[ROWS_OF_CACHE]; /* rows_of()'s statements */
 	sqlite3_stmt *nid_taken; /* sq_nid_taken's, for nid_taken_keys blind-index keys */
 	int nid_taken_keys;
 	sqlite3_stmt *next_pid;  /* next_person_id's */
@@ -2469,6 +2473,80 @@ static int sq_find(struct store *st, const struct entity_def *e, const struct sc
 	return src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "looking up a record");
 }
 
+/* The statement is kept by entity, field and the scope's presence (a small cache: an import asks
+ * for one). */
+static int sq_rows_of(struct store *st, const struct entity_def *e, const struct scope *sc, int field, int64_t id,
+		      int (*fn)(void *cls, const struct bulk_val *v), void *cls, struct pcmt_err *err)
+{
+	struct store_sqlite *s = SQ(st);
+	int ix = ent_index(e), scoped = (e->flags & E_PERSONAL) && e->ou_expr && sc && sc->ou_id, slot = -1, src;
+	struct bulk_val v[64];
+	sqlite3_stmt *q = NULL;
+
+	if (ix < 0 || ready(s, err))
+		return -1;
+	if (field < 0 || field >= e->nfields || e->nfields > 64 || e->fields[field].type != FT_REF)
+		return err_set(err, ERR_INTERNAL, NULL, "rows_of: no such reference");
+	for (int f = 0; f < e->nfields; f++)
+		if (e->fields[f].flags & F_IDENT)
+			return err_set(err, ERR_INTERNAL, NULL, "rows_of: %s has sealed fields", e->name);
+	for (int i = 0; i < ROWS_OF_CACHE && !q; i++)
+		if (s->rows_of[i].st && s->rows_of[i].ix == ix && s->rows_of[i].field == field && s->rows_of[i].scoped == scoped)
+			q = s->rows_of[i].st;
+	if (!q) {
+		struct sb b = {0};
+
+		for (int i = 0; i < ROWS_OF_CACHE && slot < 0; i++)
+			if (!s->rows_of[i].st)
+				slot = i;
+		if (slot < 0) { /* full: start again */
+			for (int i = 0; i < ROWS_OF_CACHE; i++) {
+				sqlite3_finalize(s->rows_of[i].st);
+				s->rows_of[i].st = NULL;
+			}
+			slot = 0;
+		}
+		sb_add(&b, "SELECT ");
+		for (int f = 0; f < e->nfields; f++)
+			sb_add(&b, "%st.%s", f ? ", " : "", e->fields[f].name);
+		sb_add(&b, " FROM %s t WHERE t.%s = ?3", e->table, e->fields[field].name);
+		if (scoped)
+			sb_add(&b, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ?1 AND o.path < ?2)", e->ou_expr);
+		src = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->rows_of[slot].st, err);
+		free(b.p);
+		if (src)
+			return -1;
+		s->rows_of[slot].ix = ix;
+		s->rows_of[slot].field = field;
+		s->rows_of[slot].scoped = scoped;
+		q = s->rows_of[slot].st;
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (scoped && bind_scope(s, q, 1, sc, err))
+		return -1;
+	sqlite3_bind_int64(q, 3, id);
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		for (int f = 0; f < e->nfields; f++) {
+			enum fld_type t = e->fields[f].type;
+
+			memset(&v[f], 0, sizeof(v[f]));
+			if (sqlite3_column_type(q, f) == SQLITE_NULL)
+				v[f].is_null = 1;
+			else if (t == FT_INT || t == FT_MONEY || t == FT_REF || t == FT_OU || t == FT_BOOL)
+				v[f].i = sqlite3_column_int64(q, f);
+			else
+				v[f].s = col_text(q, f);
+		}
+		if (fn(cls, v)) {
+			src = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(q);
+	return src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "reading rows");
+}
+
 /* ---- bulk loads ----------------------------------------------------------------------------- */
 
 static int sq_bulk_mode(struct store *st, int on, struct pcmt_err *err)
@@ -3771,6 +3849,8 @@ static void sq_close(struct store *st)
 	}
 	sqlite3_finalize(s->find_nid[0].st);
 	sqlite3_finalize(s->find_nid[1].st);
+	for (int i = 0; i < ROWS_OF_CACHE; i++)
+		sqlite3_finalize(s->rows_of[i].st);
 	sqlite3_finalize(s->nid_taken);
 	sqlite3_finalize(s->next_pid);
 	for (int i = 0; i < TX_N; i++)
@@ -3799,6 +3879,7 @@ static const struct store_ops sqlite_ops = {
 	.list = sq_list,
 	.person_similar = sq_person_similar,
 	.find = sq_find,
+	.rows_of = sq_rows_of,
 	.ou_get = sq_ou_get,
 	.ou_by_code = sq_ou_by_code,
 	.ou_within = sq_ou_within,
