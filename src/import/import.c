@@ -406,7 +406,10 @@ static void i64_text(int64_t v, char buf[24])
  * for a new row, and the reader frees the JSON it made itself. A reference is given as the cell's
  * text in refs[] until the writer resolves it; an org unit given by code has .s set until then. */
 
-enum { RD_BATCH = 512, RD_QUEUE = 8, RD_REFS = 8, ARENA_CHUNK = 64 * 1024 };
+/* RD_QUEUE: batches the reader may run ahead (about 200 KB each): the writer's work comes in bursts
+ * (the first row of each person looks it up, and on a second import loads its rows), during which a
+ * reader held to 8 batches stood idle and then the writer did; 64 (32,768 rows) let them overlap */
+enum { RD_BATCH = 512, RD_QUEUE = 64, RD_REFS = 8, ARENA_CHUNK = 64 * 1024 };
 
 struct arena {
 	struct arena *next;
