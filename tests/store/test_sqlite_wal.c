@@ -84,6 +84,12 @@ static void check_reader(sqlite3 *db, const struct expect *e)
 			      " char(65 + v % 26) || char(65 + v % 26))"), 0);
 }
 
+static void check_readers(sqlite3 *plain, sqlite3 *gathered, const struct expect *e)
+{
+	check_reader(plain, e);
+	check_reader(gathered, e);
+}
+
 static void check_crash_copy(const struct expect *e, int round)
 {
 	char cdb[300], cwal[310], from[310];
@@ -152,16 +158,14 @@ static void test_commits_are_read_back_and_survive(void **state)
 		for (int i = 0; i < 5; i++) {
 			insert_rows(w, &e, 1, 100);
 			after(&e, 1, 100);
-			check_reader(plain, &e);
-			check_reader(gathered, &e);
+			check_readers(plain, gathered, &e);
 		}
 		/* a transaction of ~2.5 MiB of pages: more than one gather buffer */
 		exec_ok(w, "BEGIN");
 		insert_rows(w, &e, 600, 4000);
 		exec_ok(w, "COMMIT");
 		after(&e, 600, 4000);
-		check_reader(plain, &e);
-		check_reader(gathered, &e);
+		check_readers(plain, gathered, &e);
 		check_crash_copy(&e, round++);
 
 		/* a small cache: pages spill to the log before the commit, then the same pages change again
@@ -175,8 +179,7 @@ static void test_commits_are_read_back_and_survive(void **state)
 		exec_ok(w, "SAVEPOINT s; INSERT INTO t (v, b) VALUES (-1, 'ZZ'); ROLLBACK TO s; RELEASE s");
 		exec_ok(w, "COMMIT");
 		after(&e, 300, 3000);
-		check_reader(plain, &e);
-		check_reader(gathered, &e);
+		check_readers(plain, gathered, &e);
 		check_crash_copy(&e, round++);
 
 		/* a transaction that spilled, rolled back: nothing of it is seen, before or after */
@@ -188,8 +191,7 @@ static void test_commits_are_read_back_and_survive(void **state)
 		}
 		exec_ok(w, "ROLLBACK");
 		exec_ok(w, "PRAGMA cache_size = -2000");
-		check_reader(plain, &e);
-		check_reader(gathered, &e);
+		check_readers(plain, gathered, &e);
 
 		/* the log started again from its beginning (its header rewritten at offset 0) */
 		if (k % 2 == 1) {
