@@ -24,7 +24,7 @@
 
 enum { ST_INSERT, ST_GET, ST_GETS, ST_UPDATE, ST_DELETE, ST_VERSION, ST_N };
 enum { ENT_MAX = 32, PATH_MAX_LEN = 256, PMAX = 64, YEAR_LO = 1800, YEAR_HI = 2200, PART_MAX = 4 };
-enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32, SQL_CACHE = 32 };
+enum { COPY_CHUNK = 1 << 20, FIND_CACHE = 32, SQL_CACHE = 32, ROWS_OF_CACHE = 4 };
 
 struct store_pg {
 	struct store base; /* first: a struct store * is a struct store_pg * */
@@ -46,6 +46,11 @@ struct store_pg {
 		uint64_t mask;
 	} find[FIND_CACHE];
 	int nfind;
+	/* rows_of()'s prepared statements on this connection */
+	struct {
+		int ix, field, scoped;
+	} rows_of[ROWS_OF_CACHE];
+	int nrows_of;
 };
 
 #define PG(s) ((struct store_pg *)(s))
@@ -333,6 +338,7 @@ static int alive(struct store_pg *s, struct pcmt_err *err)
 		return err_set(err, ERR_UNAVAILABLE, "db", "the database is unreachable, try again");
 	s->prepared = 0;
 	s->nfind = 0;
+	s->nrows_of = 0;
 	memset(s->years, 0, sizeof(s->years));
 	return session_setup(s, err);
 }
@@ -2653,6 +2659,105 @@ out:
 	return -1;
 }
 
+/* Each value comes as find() compares it: dates as YYYY-MM-DD, booleans as 0/1, JSON as its text
+ * (a json column keeps the text it was given: the compact dump both write paths send). The
+ * statement is prepared once per entity, field and scoping on this connection (an import loads one
+ * person's rows per person: 100,000 parses otherwise). */
+static int pg_rows_of(struct store *st, const struct entity_def *e, const struct scope *sc, int field, int64_t id,
+		      int (*fn)(void *cls, const struct bulk_val *v), void *cls, struct pcmt_err *err)
+{
+	struct store_pg *s = PG(st);
+	int ix = ent_index(e), scoped = (e->flags & E_PERSONAL) && e->ou_expr && sc && sc->ou_id, slot = -1, rc = -1;
+	struct bulk_val v[64];
+	struct prm p = {0};
+	struct sb b = {0};
+	PGresult *res = NULL;
+	char name[48];
+
+	if (ix < 0 || ready(s, err))
+		return -1;
+	if (field < 0 || field >= e->nfields || e->nfields > 64 || e->fields[field].type != FT_REF)
+		return err_set(err, ERR_INTERNAL, NULL, "rows_of: no such reference");
+	for (int f = 0; f < e->nfields; f++)
+		if (e->fields[f].flags & F_IDENT)
+			return err_set(err, ERR_INTERNAL, NULL, "rows_of: %s has sealed fields", e->name);
+	p_i64(&p, id);
+	if (scoped && scope_bounds(s, sc->ou_id, &p, err))
+		goto out;
+	snprintf(name, sizeof(name), "rows_of_%d_%d_%d", ix, field, scoped);
+	for (int i = 0; i < s->nrows_of; i++)
+		if (s->rows_of[i].ix == ix && s->rows_of[i].field == field && s->rows_of[i].scoped == scoped)
+			slot = i;
+	if (slot < 0) {
+		sb_add(&b, "SELECT ");
+		for (int f = 0; f < e->nfields; f++) {
+			const struct field_def *fd = &e->fields[f];
+
+			sb_add(&b, "%s", f ? ", " : "");
+			if (fd->type == FT_DATE)
+				sb_add(&b, "to_char(t.%s, 'YYYY-MM-DD')", fd->name);
+			else if (fd->type == FT_BOOL)
+				sb_add(&b, "t.%s::int", fd->name);
+			else
+				sb_add(&b, "t.%s::text", fd->name);
+		}
+		sb_add(&b, " FROM %s t WHERE t.%s = $1", e->table, e->fields[field].name);
+		if (scoped)
+			sb_add(&b, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= $2 AND o.path < $3)", e->ou_expr);
+		if (b.oom) {
+			err_set(err, ERR_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		if (s->nrows_of < ROWS_OF_CACHE) {
+			res = PQprepare(s->conn, name, b.p, 0, NULL);
+			if (!res_ok(res)) {
+				pg_fail(s, res, err, "preparing a lookup");
+				res = NULL;
+				goto out;
+			}
+			PQclear(res);
+			res = NULL;
+			s->rows_of[s->nrows_of].ix = ix;
+			s->rows_of[s->nrows_of].field = field;
+			s->rows_of[s->nrows_of].scoped = scoped;
+			slot = s->nrows_of++;
+		}
+	}
+	if (p.oom) {
+		err_set(err, ERR_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	s->tx_fresh = 0;
+	res = slot >= 0 ? PQexecPrepared(s->conn, name, p.n, (const char *const *)p.v, NULL, NULL, 0)
+			: PQexecParams(s->conn, b.p, p.n, NULL, (const char *const *)p.v, NULL, NULL, 0);
+	if (!res_ok(res)) {
+		pg_fail(s, res, err, "reading rows");
+		res = NULL;
+		goto out;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		for (int f = 0; f < e->nfields; f++) {
+			enum fld_type t = e->fields[f].type;
+
+			memset(&v[f], 0, sizeof(v[f]));
+			if (PQgetisnull(res, r, f))
+				v[f].is_null = 1;
+			else if (t == FT_INT || t == FT_MONEY || t == FT_REF || t == FT_OU || t == FT_BOOL)
+				v[f].i = val_i64(res, r, f);
+			else
+				v[f].s = PQgetvalue(res, r, f);
+		}
+		if (fn(cls, v))
+			break;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(b.p);
+	p_free(&p);
+	return rc;
+}
+
 /* ---- bulk loads ----------------------------------------------------------------------------- */
 
 static int pg_bulk_mode(struct store *st, int on, struct pcmt_err *err)
@@ -3804,6 +3909,7 @@ static const struct store_ops pg_ops = {
 	.list = pg_list,
 	.person_similar = pg_person_similar,
 	.find = pg_find,
+	.rows_of = pg_rows_of,
 	.ou_get = pg_ou_get,
 	.ou_by_code = pg_ou_by_code,
 	.ou_within = pg_ou_within,
