@@ -262,7 +262,10 @@ static int raw_row(void *cls, int ncols, const char *const *cols, const char *co
 static void test_nothing_plain_stored(void **state)
 {
 	struct fx *f = *state;
-	static const char *const needles[] = {"Nguyễn", "nguyen", "040090123456", "Bản Phà", "0912", "Tèo", "teo", NULL};
+	/* the phone whole, as given and as digits: "0912" alone turned up by chance in the hex of
+	 * blind indexes and audit hashes (a 4-digit run: about 1 in 1,000 per digest) */
+	static const char *const needles[] = {"Nguyễn", "nguyen", "040090123456", "Bản Phà", "0912 345 678", "0912345678",
+					      "Tèo", "teo", NULL};
 	struct raw r = {0, 0, needles};
 	struct pcmt_err err;
 	json_t *tables = NULL;
