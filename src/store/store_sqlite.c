@@ -21,7 +21,7 @@ enum { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_VERSION, ST_BULK, ST_BULK_MAN
 /* rows per step of ST_BULK_MANY: a statement's start and end (cursors, its savepoint) cost as much
  * as a row's b-tree inserts; 64 rows of 10 values stay far below SQLite's 32,766 parameters */
 enum { BULK_ROWS = 64 };
-enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32, DYN_CACHE = 48, ROWS_OF_CACHE = 4 };
+enum { ENT_MAX = 32, PATH_MAX_LEN = 256, SQL_CACHE = 32, FIND_CACHE = 32, DYN_CACHE = 48 };
 /* search tokens per statement: a person has about 8 (a bench writer's name 23), and each
  * statement's start and end cost as much as its b-tree inserts, inside the write lock */
 enum { TOK_ROWS = 8 };
@@ -69,10 +69,6 @@ struct store_sqlite {
 		int nkeys;       /* blind-index keys the statement has marks for (the key file's count) */
 		sqlite3_stmt *st;
 	} find_nid[2];       /* find() by national ID, [scoped]: an import looks up every person once */
-	struct {
-		int ix, field, scoped;
-		sqlite3_stmt *st;
-	} rows_of[ROWS_OF_CACHE]; /* rows_of()'s statements */
 	sqlite3_stmt *nid_taken; /* sq_nid_taken's, for nid_taken_keys blind-index keys */
 	int nid_taken_keys;
 	sqlite3_stmt *next_pid;  /* next_person_id's */
@@ -2479,7 +2475,7 @@ static int sq_rows_of(struct store *st, const struct entity_def *e, const struct
 		      int (*fn)(void *cls, const struct bulk_val *v), void *cls, struct pcmt_err *err)
 {
 	struct store_sqlite *s = SQ(st);
-	int ix = ent_index(e), scoped = (e->flags & E_PERSONAL) && e->ou_expr && sc && sc->ou_id, slot = -1, src;
+	int ix = ent_index(e), scoped = (e->flags & E_PERSONAL) && e->ou_expr && sc && sc->ou_id, src;
 	struct bulk_val v[64];
 	sqlite3_stmt *q = NULL;
 
@@ -2490,41 +2486,24 @@ static int sq_rows_of(struct store *st, const struct entity_def *e, const struct
 	for (int f = 0; f < e->nfields; f++)
 		if (e->fields[f].flags & F_IDENT)
 			return err_set(err, ERR_INTERNAL, NULL, "rows_of: %s has sealed fields", e->name);
-	for (int i = 0; i < ROWS_OF_CACHE && !q; i++)
-		if (s->rows_of[i].st && s->rows_of[i].ix == ix && s->rows_of[i].field == field && s->rows_of[i].scoped == scoped)
-			q = s->rows_of[i].st;
-	if (!q) {
+	{
 		struct sb b = {0};
 
-		for (int i = 0; i < ROWS_OF_CACHE && slot < 0; i++)
-			if (!s->rows_of[i].st)
-				slot = i;
-		if (slot < 0) { /* full: start again */
-			for (int i = 0; i < ROWS_OF_CACHE; i++) {
-				sqlite3_finalize(s->rows_of[i].st);
-				s->rows_of[i].st = NULL;
-			}
-			slot = 0;
-		}
 		sb_add(&b, "SELECT ");
 		for (int f = 0; f < e->nfields; f++)
 			sb_add(&b, "%st.%s", f ? ", " : "", e->fields[f].name);
 		sb_add(&b, " FROM %s t WHERE t.%s = ?3", e->table, e->fields[field].name);
 		if (scoped)
 			sb_add(&b, " AND %s IN (SELECT o.id FROM org_unit o WHERE o.path >= ?1 AND o.path < ?2)", e->ou_expr);
-		src = b.oom ? err_set(err, ERR_INTERNAL, NULL, "out of memory") : prepare(s, b.p, &s->rows_of[slot].st, err);
+		q = b.oom ? NULL : dyn_get(s, b.p);
 		free(b.p);
-		if (src)
-			return -1;
-		s->rows_of[slot].ix = ix;
-		s->rows_of[slot].field = field;
-		s->rows_of[slot].scoped = scoped;
-		q = s->rows_of[slot].st;
+		if (!q)
+			return sq_fail(s, SQLITE_ERROR, err, "reading rows");
 	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (scoped && bind_scope(s, q, 1, sc, err))
+	if (scoped && bind_scope(s, q, 1, sc, err)) {
+		dyn_done(s, q);
 		return -1;
+	}
 	sqlite3_bind_int64(q, 3, id);
 	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
 		for (int f = 0; f < e->nfields; f++) {
@@ -2543,7 +2522,7 @@ static int sq_rows_of(struct store *st, const struct entity_def *e, const struct
 			break;
 		}
 	}
-	sqlite3_reset(q);
+	dyn_done(s, q);
 	return src == SQLITE_DONE ? 0 : sq_fail(s, src, err, "reading rows");
 }
 
@@ -3849,8 +3828,6 @@ static void sq_close(struct store *st)
 	}
 	sqlite3_finalize(s->find_nid[0].st);
 	sqlite3_finalize(s->find_nid[1].st);
-	for (int i = 0; i < ROWS_OF_CACHE; i++)
-		sqlite3_finalize(s->rows_of[i].st);
 	sqlite3_finalize(s->nid_taken);
 	sqlite3_finalize(s->next_pid);
 	for (int i = 0; i < TX_N; i++)
