@@ -78,6 +78,16 @@ int store_scope_by_set(const struct entity_def *e, const char *path, int one_per
 	return depth > 2;
 }
 
+int store_rows_of_check(const struct entity_def *e, int field, struct pcmt_err *err)
+{
+	if (field < 0 || field >= e->nfields || e->nfields > 64 || e->fields[field].type != FT_REF)
+		return err_set(err, ERR_INTERNAL, NULL, "rows_of: no such reference");
+	for (int f = 0; f < e->nfields; f++)
+		if (e->fields[f].flags & F_IDENT)
+			return err_set(err, ERR_INTERNAL, NULL, "rows_of: %s has sealed fields", e->name);
+	return 0;
+}
+
 int store_search_words(const char *q, int (*count)(void *cls, const char *p, size_t k, long *n, struct pcmt_err *err),
 		       void *cls, struct store_word w[STORE_SEARCH_WORDS], int *lead, struct pcmt_err *err)
 {

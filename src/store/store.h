@@ -317,6 +317,10 @@ struct store_word {
 	size_t k;
 	long n;
 };
+/* rows_of's precondition, the same on every backend: field is an FT_REF of e (which has at most
+ * 64 fields) and e has no sealed fields (their stored text is not the value). 0, or -1 with err. */
+int store_rows_of_check(const struct entity_def *e, int field, struct pcmt_err *err);
+
 int store_search_words(const char *q, int (*count)(void *cls, const char *p, size_t k, long *n, struct pcmt_err *err),
 		       void *cls, struct store_word w[STORE_SEARCH_WORDS], int *lead, struct pcmt_err *err);
 /* 1 if url names a PostgreSQL database. */

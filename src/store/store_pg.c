@@ -2557,6 +2557,27 @@ out:
 	return rc;
 }
 
+/* Prepares sql on this connection under name, kept for the connection's life (find's and rows_of's
+ * statements, one per shape: an import asks the same shape once per row or per person). */
+static int keep(struct store_pg *s, const char *name, const char *sql, struct pcmt_err *err)
+{
+	PGresult *res = PQprepare(s->conn, name, sql, 0, NULL);
+
+	if (!res_ok(res))
+		return pg_fail(s, res, err, "preparing a lookup");
+	PQclear(res);
+	return 0;
+}
+
+/* Runs the statement kept under name, or sql itself with the same parameters when it was not kept
+ * (the connection's cache of them full). */
+static PGresult *run_kept(struct store_pg *s, int kept, const char *name, const char *sql, const struct prm *p)
+{
+	s->tx_fresh = 0;
+	return kept ? PQexecPrepared(s->conn, name, p->n, (const char *const *)p->v, NULL, NULL, 0)
+		    : PQexecParams(s->conn, sql, p->n, NULL, (const char *const *)p->v, NULL, NULL, 0);
+}
+
 static int pg_find(struct store *st, const struct entity_def *e, const struct scope *sc, json_t *rec,
 		   const int *fields, int nf, int64_t *id, int *n, struct pcmt_err *err)
 {
@@ -2619,14 +2640,8 @@ static int pg_find(struct store *st, const struct entity_def *e, const struct sc
 			goto out;
 		}
 		if (s->nfind < FIND_CACHE) {
-			res = PQprepare(s->conn, name, b.p, 0, NULL);
-			if (!res_ok(res)) {
-				pg_fail(s, res, err, "preparing a lookup");
-				res = NULL;
+			if (keep(s, name, b.p, err))
 				goto out;
-			}
-			PQclear(res);
-			res = NULL;
 			s->find[s->nfind].ix = ix;
 			s->find[s->nfind].scoped = scoped;
 			s->find[s->nfind].mask = mask;
@@ -2637,9 +2652,7 @@ static int pg_find(struct store *st, const struct entity_def *e, const struct sc
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	s->tx_fresh = 0;
-	res = slot >= 0 ? PQexecPrepared(s->conn, name, p.n, (const char *const *)p.v, NULL, NULL, 0)
-			: PQexecParams(s->conn, b.p, p.n, NULL, (const char *const *)p.v, NULL, NULL, 0);
+	res = run_kept(s, slot >= 0, name, b.p, &p);
 	if (!res_ok(res)) {
 		pg_fail(s, res, err, "looking up a record");
 		res = NULL;
@@ -2674,13 +2687,8 @@ static int pg_rows_of(struct store *st, const struct entity_def *e, const struct
 	PGresult *res = NULL;
 	char name[48];
 
-	if (ix < 0 || ready(s, err))
+	if (ix < 0 || ready(s, err) || store_rows_of_check(e, field, err))
 		return -1;
-	if (field < 0 || field >= e->nfields || e->nfields > 64 || e->fields[field].type != FT_REF)
-		return err_set(err, ERR_INTERNAL, NULL, "rows_of: no such reference");
-	for (int f = 0; f < e->nfields; f++)
-		if (e->fields[f].flags & F_IDENT)
-			return err_set(err, ERR_INTERNAL, NULL, "rows_of: %s has sealed fields", e->name);
 	p_i64(&p, id);
 	if (scoped && scope_bounds(s, sc->ou_id, &p, err))
 		goto out;
@@ -2709,14 +2717,8 @@ static int pg_rows_of(struct store *st, const struct entity_def *e, const struct
 			goto out;
 		}
 		if (s->nrows_of < ROWS_OF_CACHE) {
-			res = PQprepare(s->conn, name, b.p, 0, NULL);
-			if (!res_ok(res)) {
-				pg_fail(s, res, err, "preparing a lookup");
-				res = NULL;
+			if (keep(s, name, b.p, err))
 				goto out;
-			}
-			PQclear(res);
-			res = NULL;
 			s->rows_of[s->nrows_of].ix = ix;
 			s->rows_of[s->nrows_of].field = field;
 			s->rows_of[s->nrows_of].scoped = scoped;
@@ -2727,9 +2729,7 @@ static int pg_rows_of(struct store *st, const struct entity_def *e, const struct
 		err_set(err, ERR_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
-	s->tx_fresh = 0;
-	res = slot >= 0 ? PQexecPrepared(s->conn, name, p.n, (const char *const *)p.v, NULL, NULL, 0)
-			: PQexecParams(s->conn, b.p, p.n, NULL, (const char *const *)p.v, NULL, NULL, 0);
+	res = run_kept(s, slot >= 0, name, b.p, &p);
 	if (!res_ok(res)) {
 		pg_fail(s, res, err, "reading rows");
 		res = NULL;

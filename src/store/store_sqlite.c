@@ -2479,13 +2479,8 @@ static int sq_rows_of(struct store *st, const struct entity_def *e, const struct
 	struct bulk_val v[64];
 	sqlite3_stmt *q = NULL;
 
-	if (ix < 0 || ready(s, err))
+	if (ix < 0 || ready(s, err) || store_rows_of_check(e, field, err))
 		return -1;
-	if (field < 0 || field >= e->nfields || e->nfields > 64 || e->fields[field].type != FT_REF)
-		return err_set(err, ERR_INTERNAL, NULL, "rows_of: no such reference");
-	for (int f = 0; f < e->nfields; f++)
-		if (e->fields[f].flags & F_IDENT)
-			return err_set(err, ERR_INTERNAL, NULL, "rows_of: %s has sealed fields", e->name);
 	{
 		struct sb b = {0};
 
